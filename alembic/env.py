@@ -1,0 +1,25 @@
+"""Alembic environment: the engine comes from monitor (config.attributes) or MONITOR_DATABASE_URL."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from monitor import tables
+from monitor.config import load_settings
+from monitor.db import make_engine
+
+config = context.config
+engine = config.attributes.get("engine")
+if engine is None:
+    engine = make_engine(load_settings().effective_database_url)
+
+with engine.connect() as connection:
+    context.configure(
+        connection=connection,
+        target_metadata=tables.metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+    connection.commit()

@@ -1,0 +1,82 @@
+"""The composition root: settings in, wired collaborators out."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from sqlalchemy.engine import Engine
+
+from monitor.classify_stage import ClassifyStage, unclassified
+from monitor.config import Settings
+from monitor.db import bundled_path, make_engine, upgrade
+from monitor.fetch import Fetcher, FetchPolicy
+from monitor.models import Clock, utcnow
+from monitor.netguard import AllowList
+from monitor.pipeline import Pipeline, PollPolicy
+from monitor.progress import Progress
+from monitor.seeds import load_feeds
+from monitor.store import Store
+from monitor.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class App:
+    settings: Settings
+    engine: Engine
+    store: Store
+    clock: Clock
+    classify: ClassifyStage
+
+    def fetcher(self) -> Fetcher:
+        s = self.settings
+        policy = FetchPolicy(
+            connect_timeout=s.connect_timeout,
+            read_timeout=s.read_timeout,
+            deadline=s.request_deadline,
+            max_redirects=s.max_redirects,
+            max_connections=s.max_connections,
+            max_per_host=s.max_per_host,
+            user_agent=s.user_agent,
+        )
+        return Fetcher(policy, AllowList.parse(s.allow_hosts), proxy=s.proxy_url, clock=self.clock)
+
+    def workers(self) -> WorkerPool:
+        s = self.settings
+        return WorkerPool(s.workers, timeout=s.worker_timeout, memory_mb=s.worker_memory_mb)
+
+    def poll_policy(self) -> PollPolicy:
+        s = self.settings
+        return PollPolicy(s.poll_interval, s.max_backoff, s.feed_max_bytes, s.page_max_bytes)
+
+    @contextlib.asynccontextmanager
+    async def pipeline(self, progress: Progress | None = None) -> AsyncIterator[Pipeline]:
+        with self.workers() as workers:
+            async with self.fetcher() as fetcher:
+                yield Pipeline(
+                    self.store,
+                    fetcher,
+                    workers,
+                    self.classify,
+                    self.poll_policy(),
+                    self.clock,
+                    progress,
+                )
+
+
+def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True) -> App:
+    """Connect, apply migrations and, on a new database, subscribe to the default feeds."""
+    engine = make_engine(settings.effective_database_url)
+    store = Store(engine)
+    if migrate:
+        upgrade(engine)
+        if settings.load_default_feeds:
+            feeds = load_feeds(bundled_path("seeds") / "feeds.toml")
+            added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
+            if added:
+                log.info("new database: subscribed to the %d default feeds", added)
+    return App(settings, engine, store, clock, unclassified)

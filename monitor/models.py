@@ -1,0 +1,186 @@
+"""Frozen value types passed between the pipeline's stages (no database rows here)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The one real clock: tz-aware UTC. Everything else takes `now` as an argument."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A completed HTTP exchange. `body` is empty for 304 Not Modified."""
+
+    url: str
+    final_url: str
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def not_modified(self) -> bool:
+        return self.status == 304
+
+
+@dataclass(frozen=True)
+class EntryCandidate:
+    """What a feed says about one entry, before we fetch its page."""
+
+    entry_id: str | None
+    link: str | None
+    title: str | None
+    summary: str | None
+    published_raw: str | None
+    published: datetime | None
+    author: str | None = None
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    title: str | None
+    site_url: str | None
+    entries: tuple[EntryCandidate, ...]
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """What trafilatura found in an article page."""
+
+    text: str
+    title: str | None
+    author: str | None
+    published_raw: str | None
+    site_name: str | None
+    canonical_url: str | None
+
+
+@dataclass(frozen=True)
+class ThemeMatch:
+    theme_id: str
+    score: float
+    evidence: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Classification:
+    """The classifier's answer for one article. `relevant` is None when not yet classified."""
+
+    relevant: bool | None
+    relevance: float | None
+    themes: tuple[ThemeMatch, ...] = ()
+    classifier: str = "unclassified"
+
+
+@dataclass(frozen=True)
+class SourceHealth:
+    url: str
+    name: str | None
+    last_success: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    next_poll_at: datetime | None
+
+
+@dataclass
+class PollReport:
+    """Counts for one poll cycle, printed as its summary."""
+
+    sources_polled: int = 0
+    sources_unchanged: int = 0
+    sources_failed: int = 0
+    new_articles: int = 0
+    duplicates: int = 0
+    page_errors: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"polled {self.sources_polled} sources: {self.sources_unchanged} unchanged, "
+            f"{self.sources_failed} failed; {self.new_articles} new articles, "
+            f"{self.duplicates} duplicates skipped, {self.page_errors} page errors"
+        )
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: int
+    url: str
+    name: str | None
+    site_url: str | None
+    added_at: datetime
+    etag: str | None
+    last_modified: str | None
+    last_polled_at: datetime | None
+    last_success_at: datetime | None
+    last_error: str | None
+    consecutive_failures: int
+    next_poll_at: datetime | None
+    articles: int = 0
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """An article ready to store, with every identity it was seen under."""
+
+    url: str | None
+    entry_url: str | None
+    source_id: int | None
+    source_name: str
+    origin: str
+    title: str
+    text: str
+    summary: str | None
+    author: str | None
+    site_name: str | None
+    html_gz: bytes | None
+    extraction_error: str | None
+    published_raw: str | None
+    published_at: datetime | None
+    date_status: str
+    first_seen_at: datetime
+    fingerprint: str | None
+    keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class ArticleSummary:
+    id: int
+    url: str | None
+    title: str
+    source: str
+    origin: str
+    published: datetime | None
+    date_status: str
+    fetched_at: datetime
+    relevant: bool | None
+    relevance: float | None
+    themes: tuple[str, ...]
+    extraction_error: str | None
+
+
+@dataclass(frozen=True)
+class StoredArticle:
+    """What reclassification and re-extraction need of a stored article."""
+
+    id: int
+    url: str | None
+    title: str
+    text: str
+    html_gz: bytes | None
+
+
+@dataclass(frozen=True)
+class StatusReport:
+    sources: int
+    articles: int
+    relevant: int
+    unclassified: int
+    source_health: tuple[SourceInfo, ...]

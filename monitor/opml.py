@@ -1,0 +1,46 @@
+"""Reading and writing OPML subscription lists."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from xml.etree import ElementTree
+
+from lxml import etree
+
+from monitor.errors import ConfigError
+from monitor.urls import is_http_url
+
+
+@dataclass(frozen=True)
+class OpmlFeed:
+    url: str
+    name: str | None
+
+
+def read_opml(document: bytes) -> list[OpmlFeed]:
+    """Every outline with an http(s) xmlUrl, nested folders included."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
+    try:
+        root = etree.fromstring(document, parser=parser)
+    except etree.XMLSyntaxError as exc:
+        raise ConfigError(f"not a readable OPML file: {exc}") from exc
+    feeds = []
+    for outline in root.iter("outline"):
+        url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
+        if is_http_url(url):
+            feeds.append(OpmlFeed(url, outline.get("title") or outline.get("text") or None))
+    return feeds
+
+
+def write_opml(feeds: list[OpmlFeed], title: str = "monitor sources") -> str:
+    root = ElementTree.Element("opml", version="2.0")
+    head = ElementTree.SubElement(root, "head")
+    ElementTree.SubElement(head, "title").text = title
+    body = ElementTree.SubElement(root, "body")
+    for feed in feeds:
+        label = feed.name or feed.url
+        ElementTree.SubElement(
+            body, "outline", type="rss", text=label, title=label, xmlUrl=feed.url
+        )
+    ElementTree.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ElementTree.tostring(root, "unicode") + "\n"

@@ -1,0 +1,389 @@
+"""Polling and backfills: fetch, parse, fetch pages, extract, classify, store.
+
+Each source and each page is isolated: its failure is recorded on it and the cycle goes on.
+Articles are committed one by one as they are ready; a feed's validators are stored only after
+its entries, so a crash mid-poll re-reads the feed and the seen keys skip what was stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from monitor.classify_stage import ClassifyStage
+from monitor.errors import FetchError, SourceError
+from monitor.extract import PageOutcome, process_page
+from monitor.feeds import classify_date, parse_feed
+from monitor.fetch import FEED_ACCEPT, Fetcher
+from monitor.models import (
+    Clock,
+    EntryCandidate,
+    Extracted,
+    NewArticle,
+    ParsedFeed,
+    PollReport,
+    SourceInfo,
+)
+from monitor.progress import Progress, QuietProgress
+from monitor.seeds import SeedArticle
+from monitor.store import Store, seen_key
+from monitor.textclean import fingerprint
+from monitor.urls import canonical_url, host_of, prefer_canonical
+from monitor.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+
+SEED_SOURCE = "seed corpus"
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    interval: float
+    max_backoff: float
+    feed_max_bytes: int
+    page_max_bytes: int
+
+
+@dataclass(frozen=True)
+class _Failure:
+    source: SourceInfo
+    started_at: datetime
+    error: SourceError
+
+
+@dataclass(frozen=True)
+class _Origin:
+    """Where entries come from: the key their entry ids are scoped by, and how to label them."""
+
+    key: str
+    source_id: int | None
+    name: str
+    kind: str  # "poll" or "backfill"
+
+
+def next_poll_after_failure(
+    now: datetime, failures: int, policy: PollPolicy, retry_after: float | None
+) -> datetime:
+    """Exponential backoff, capped so that a source is retried at least every max_backoff."""
+    delay = min(policy.interval * 2 ** max(0, failures - 1), policy.max_backoff)
+    if retry_after is not None:
+        delay = min(max(delay, retry_after), policy.max_backoff)
+    return now + timedelta(seconds=delay)
+
+
+def _entry_identity(entry: EntryCandidate) -> str:
+    if entry.entry_id:
+        return entry.entry_id
+    if entry.link:
+        return entry.link
+    digest = hashlib.sha256(f"{entry.title}\n{entry.summary}".encode()).hexdigest()
+    return f"content:{digest}"
+
+
+def _date_from_extraction(extracted: Extracted | None) -> datetime | None:
+    if extracted is None or not extracted.published_raw:
+        return None
+    try:
+        return datetime.fromisoformat(extracted.published_raw[:10]).replace(tzinfo=UTC)
+    except ValueError:
+        return None
+
+
+class Pipeline:
+    def __init__(
+        self,
+        store: Store,
+        fetcher: Fetcher,
+        workers: WorkerPool,
+        classify: ClassifyStage,
+        policy: PollPolicy,
+        clock: Clock,
+        progress: Progress | None = None,
+    ) -> None:
+        self._store = store
+        self._fetcher = fetcher
+        self._workers = workers
+        self._classify = classify
+        self._policy = policy
+        self._clock = clock
+        self._progress: Progress = progress or QuietProgress()
+        self._in_flight: set[str] = set()
+
+    # --- polling -------------------------------------------------------------------------
+
+    async def poll(self, *, force: bool = False) -> PollReport:
+        """One cycle over every due source (every source with `force`)."""
+        sources = self._store.due_sources(self._clock(), force=force)
+        report = PollReport()
+        outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
+        failures = [o for o in outcomes if o is not None]
+        # Every source failing at the network level at once says more about our network than
+        # about the sources: record the error, but count it against none of them.
+        ours = (
+            len(sources) >= 2
+            and len(failures) == len(sources)
+            and all(isinstance(f.error, FetchError) and f.error.network for f in failures)
+        )
+        if ours:
+            log.warning("every source failed at the network level: is this machine offline?")
+        for failure in failures:
+            self._record_failure(failure, counted=not ours)
+            report.errors.append(f"{failure.source.url}: {failure.error}")
+        report.sources_polled = len(sources)
+        report.sources_failed = len(failures)
+        return report
+
+    async def _poll_source(self, source: SourceInfo, report: PollReport) -> _Failure | None:
+        started = self._clock()
+        try:
+            result = await self._fetcher.fetch(
+                source.url,
+                max_bytes=self._policy.feed_max_bytes,
+                accept=FEED_ACCEPT,
+                etag=source.etag,
+                last_modified=source.last_modified,
+            )
+            parsed = None
+            if not result.not_modified:
+                parsed = await self._workers.run(
+                    parse_feed, result.body, result.headers, result.final_url
+                )
+        except SourceError as exc:
+            log.warning("poll failed: %s: %s", source.url, exc)
+            return _Failure(source, started, exc)
+        new = 0
+        if parsed is not None:
+            origin = _Origin(
+                source.url, source.id, source.name or parsed.title or source.url, "poll"
+            )
+            new = await self._ingest(origin, parsed.entries, report)
+        else:
+            report.sources_unchanged += 1
+        now = self._clock()
+        self._store.record_poll_success(
+            source.id,
+            started_at=started,
+            now=now,
+            http_status=result.status,
+            etag=result.headers.get("etag"),
+            last_modified=result.headers.get("last-modified"),
+            entries=len(parsed.entries) if parsed else 0,
+            new_articles=new,
+            warning=parsed.warning if parsed else None,
+            title=parsed.title if parsed else None,
+            site_url=parsed.site_url if parsed else None,
+            next_poll_at=now + timedelta(seconds=self._policy.interval),
+        )
+        log.info(
+            "polled %s: %s, %d new",
+            source.url,
+            "unchanged" if parsed is None else f"{len(parsed.entries)} entries",
+            new,
+        )
+        return None
+
+    def _record_failure(self, failure: _Failure, *, counted: bool) -> None:
+        now = self._clock()
+        failures = failure.source.consecutive_failures + (1 if counted else 0)
+        error = failure.error
+        retry_after = error.retry_after if isinstance(error, FetchError) else None
+        status = error.status if isinstance(error, FetchError) else None
+        self._store.record_poll_failure(
+            failure.source.id,
+            started_at=failure.started_at,
+            now=now,
+            error=str(error),
+            http_status=status,
+            counted=counted,
+            next_poll_at=next_poll_after_failure(
+                now, failures if counted else 1, self._policy, retry_after
+            ),
+        )
+
+    # --- entries -------------------------------------------------------------------------
+
+    async def _ingest(
+        self, origin: _Origin, entries: tuple[EntryCandidate, ...], report: PollReport
+    ) -> int:
+        keyed = [(seen_key("entry", f"{origin.key}\n{_entry_identity(e)}"), e) for e in entries]
+        known = self._store.known_keys(key for key, _ in keyed)
+        fresh = [(key, e) for key, e in keyed if key not in known]
+        report.duplicates += len(keyed) - len(fresh)
+        self._progress.add_total(len(fresh))
+        stored = await asyncio.gather(*(self._ingest_entry(origin, k, e, report) for k, e in fresh))
+        return sum(stored)
+
+    async def _ingest_entry(
+        self, origin: _Origin, entry_key: str, entry: EntryCandidate, report: PollReport
+    ) -> bool:
+        try:
+            return await self._store_entry(origin, entry_key, entry, report)
+        finally:
+            self._progress.advance()
+
+    async def _store_entry(
+        self, origin: _Origin, entry_key: str, entry: EntryCandidate, report: PollReport
+    ) -> bool:
+        link = canonical_url(entry.link) if entry.link else None
+        if link:
+            link_key = seen_key("url", link)
+            if self._store.known_keys([link_key]) or link in self._in_flight:
+                self._store.add_keys([entry_key], link_key, self._clock())
+                report.duplicates += 1
+                return False
+            self._in_flight.add(link)
+        try:
+            return await self._fetch_and_store(origin, entry_key, entry, link, report)
+        finally:
+            self._in_flight.discard(link or "")
+
+    async def _fetch_and_store(
+        self,
+        origin: _Origin,
+        entry_key: str,
+        entry: EntryCandidate,
+        link: str | None,
+        report: PollReport,
+    ) -> bool:
+        page: PageOutcome | None = None
+        final_url = link
+        error = None
+        if link:
+            try:
+                result = await self._fetcher.fetch(link, max_bytes=self._policy.page_max_bytes)
+                final_url = canonical_url(result.final_url)
+                page = await self._workers.run(process_page, result.body, result.final_url)
+                error = page.error
+            except SourceError as exc:
+                error = f"page not fetched: {exc}"
+        extracted = page.extracted if page else None
+        if error:
+            report.page_errors += 1
+            log.info("keeping the feed's own text for %s: %s", link, error)
+        url = final_url
+        if extracted is not None and final_url:
+            url = prefer_canonical(final_url, extracted.canonical_url)
+        text = extracted.text if extracted else (entry.summary or "")
+        title = entry.title or (extracted.title if extracted else None)
+        if not title and not text:
+            return False
+        urls = {u for u in (link, final_url, url) if u}
+        print_ = fingerprint(text)
+        keys = [entry_key, *(seen_key("url", u) for u in sorted(urls))]
+        if print_:
+            keys.append(seen_key("fp", print_))
+        known = self._store.known_keys(keys[1:])
+        now = self._clock()
+        if known:
+            self._store.add_keys(keys, next(iter(known)), now)
+            report.duplicates += 1
+            return False
+        published, raw_date = entry.published, entry.published_raw
+        page_date = _date_from_extraction(extracted)
+        if published is None and page_date is not None and extracted is not None:
+            published, raw_date = page_date, extracted.published_raw
+        article = NewArticle(
+            url=url,
+            entry_url=entry.link,
+            source_id=origin.source_id,
+            source_name=origin.name,
+            origin=origin.kind,
+            title=title or text[:120].split("\n")[0],
+            text=text,
+            summary=entry.summary,
+            author=entry.author or (extracted.author if extracted else None),
+            site_name=extracted.site_name if extracted else None,
+            html_gz=page.html_gz if page else None,
+            extraction_error=error,
+            published_raw=raw_date,
+            published_at=published,
+            date_status=classify_date(published, raw_date, now),
+            first_seen_at=now,
+            fingerprint=print_,
+            keys=tuple(keys),
+        )
+        classification = self._classify(article.title, article.text)
+        if self._store.add_article(article, classification, now) is None:
+            report.duplicates += 1
+            return False
+        report.new_articles += 1
+        return True
+
+    # --- backfills -----------------------------------------------------------------------
+
+    async def backfill_feed(self, url: str) -> PollReport:
+        """Import every entry a feed lists now, as history (never in a digest)."""
+        report = PollReport(sources_polled=1)
+        result = await self._fetcher.fetch(
+            url, max_bytes=self._policy.feed_max_bytes, accept=FEED_ACCEPT
+        )
+        parsed: ParsedFeed = await self._workers.run(
+            parse_feed, result.body, result.headers, result.final_url
+        )
+        subscribed = self._store.find_source(url)
+        origin = _Origin(
+            url,
+            subscribed.id if subscribed else None,
+            (subscribed.name if subscribed else None) or parsed.title or host_of(url),
+            "backfill",
+        )
+        await self._ingest(origin, parsed.entries, report)
+        return report
+
+    async def backfill_urls(self, urls: list[str]) -> PollReport:
+        """Download and extract each URL, as history."""
+        report = PollReport()
+        groups: dict[str, list[EntryCandidate]] = {}
+        for url in urls:
+            groups.setdefault(host_of(url), []).append(
+                EntryCandidate(None, url, None, None, None, None)
+            )
+        await asyncio.gather(
+            *(
+                self._ingest(
+                    _Origin("backfill-url", None, host, "backfill"), tuple(entries), report
+                )
+                for host, entries in groups.items()
+            )
+        )
+        return report
+
+
+def backfill_seeds(
+    store: Store, articles: list[SeedArticle], classify: ClassifyStage, now: datetime
+) -> PollReport:
+    """Import the seed articles as history. Idempotent: keyed by file name and content."""
+    report = PollReport()
+    for seed in articles:
+        entry_key = seen_key("entry", f"{SEED_SOURCE}\n{seed.file_name}")
+        print_ = fingerprint(seed.text)
+        keys = [entry_key] + ([seen_key("fp", print_)] if print_ else [])
+        if store.known_keys(keys):
+            report.duplicates += 1
+            continue
+        article = NewArticle(
+            url=None,
+            entry_url=None,
+            source_id=None,
+            source_name=SEED_SOURCE,
+            origin="backfill",
+            title=seed.title,
+            text=seed.text,
+            summary=None,
+            author=None,
+            site_name=None,
+            html_gz=None,
+            extraction_error=None,
+            published_raw=seed.published_raw,
+            published_at=seed.published,
+            date_status=classify_date(seed.published, seed.published_raw, now),
+            first_seen_at=now,
+            fingerprint=print_,
+            keys=tuple(keys),
+        )
+        store.add_article(article, classify(seed.title, seed.text), now)
+        report.new_articles += 1
+    return report

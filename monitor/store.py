@@ -1,0 +1,382 @@
+"""Store: the database behind intention-named methods. Rows never leave this module."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from monitor.db import read_session, wrap_errors, write_session
+from monitor.errors import ConfigError
+from monitor.models import (
+    ArticleSummary,
+    Classification,
+    NewArticle,
+    SourceInfo,
+    StatusReport,
+    StoredArticle,
+)
+from monitor.tables import (
+    ArticleRow,
+    ClassificationRow,
+    FetchAttemptRow,
+    MetaRow,
+    SeenKeyRow,
+    SourceRow,
+)
+from monitor.textclean import clean_text
+
+DEFAULT_FEEDS_LOADED = "default_feeds_loaded"
+
+
+def seen_key(kind: str, value: str) -> str:
+    """The stored form of one identity of an article (`entry`, `url` or `fp`)."""
+    return kind[:1] + hashlib.sha256(f"{kind}\n{value}".encode()).hexdigest()[:63]
+
+
+def _source_info(row: SourceRow, articles: int = 0) -> SourceInfo:
+    assert row.id is not None
+    return SourceInfo(
+        id=row.id,
+        url=row.url,
+        name=row.name,
+        site_url=row.site_url,
+        added_at=row.added_at,
+        etag=row.etag,
+        last_modified=row.last_modified,
+        last_polled_at=row.last_polled_at,
+        last_success_at=row.last_success_at,
+        last_error=row.last_error,
+        consecutive_failures=row.consecutive_failures,
+        next_poll_at=row.next_poll_at,
+        articles=articles,
+    )
+
+
+def _classification_row(
+    article_id: int, classification: Classification, now: datetime
+) -> ClassificationRow:
+    return ClassificationRow(
+        article_id=article_id,
+        relevant=classification.relevant,
+        relevance=classification.relevance,
+        themes=[
+            {"id": m.theme_id, "score": m.score, "evidence": list(m.evidence)}
+            for m in classification.themes
+        ],
+        classifier=classification.classifier,
+        classified_at=now,
+    )
+
+
+class Store:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- sources -------------------------------------------------------------------------
+
+    def add_source(
+        self, url: str, name: str | None, site_url: str | None, now: datetime
+    ) -> SourceInfo:
+        """Subscribe to `url`. Its entries and validators stay untouched until the next poll."""
+        with wrap_errors("adding a source"):
+            try:
+                with write_session(self.engine) as session:
+                    row = SourceRow(url=url, name=name, site_url=site_url, added_at=now)
+                    session.add(row)
+                    session.flush()
+                    info = _source_info(row)
+            except IntegrityError as exc:
+                raise ConfigError(f"already subscribed to {url}") from exc
+        return info
+
+    def find_source(self, id_or_url: str) -> SourceInfo | None:
+        with wrap_errors("reading sources"), read_session(self.engine) as session:
+            query = select(SourceRow).where(SourceRow.url == id_or_url)
+            row = session.exec(query).first()
+            if row is None and id_or_url.isdigit():
+                row = session.get(SourceRow, int(id_or_url))
+            return _source_info(row) if row else None
+
+    def remove_source(self, source_id: int) -> None:
+        """Unsubscribe; stored articles stay (they keep the source's name)."""
+        with wrap_errors("removing a source"), write_session(self.engine) as session:
+            row = session.get(SourceRow, source_id)
+            if row is not None:
+                session.delete(row)
+
+    def list_sources(self) -> list[SourceInfo]:
+        with wrap_errors("reading sources"), read_session(self.engine) as session:
+            counts = dict(
+                session.exec(
+                    select(ArticleRow.source_id, sa.func.count())
+                    .where(col(ArticleRow.source_id).is_not(None))
+                    .group_by(col(ArticleRow.source_id))
+                ).all()
+            )
+            rows = session.exec(select(SourceRow).order_by(col(SourceRow.id))).all()
+            return [_source_info(r, counts.get(r.id, 0)) for r in rows]
+
+    def load_default_feeds(self, feeds: Iterable[tuple[str, str | None]], now: datetime) -> int:
+        """Subscribe to the default feeds, once in a database's life, and only when it has none."""
+        with wrap_errors("loading the default feeds"), write_session(self.engine) as session:
+            if session.get(MetaRow, DEFAULT_FEEDS_LOADED) is not None:
+                return 0
+            session.add(MetaRow(key=DEFAULT_FEEDS_LOADED, value=now.isoformat()))
+            if session.exec(select(sa.func.count()).select_from(SourceRow)).one():
+                return 0
+            added = 0
+            for url, name in feeds:
+                session.add(SourceRow(url=url, name=name, added_at=now))
+                added += 1
+            return added
+
+    def due_sources(self, now: datetime, *, force: bool = False) -> list[SourceInfo]:
+        with wrap_errors("reading sources"), read_session(self.engine) as session:
+            query = select(SourceRow).order_by(col(SourceRow.id))
+            if not force:
+                query = query.where(
+                    sa.or_(
+                        col(SourceRow.next_poll_at).is_(None), col(SourceRow.next_poll_at) <= now
+                    )
+                )
+            return [_source_info(r) for r in session.exec(query).all()]
+
+    def record_poll_success(
+        self,
+        source_id: int,
+        *,
+        started_at: datetime,
+        now: datetime,
+        http_status: int,
+        etag: str | None,
+        last_modified: str | None,
+        entries: int,
+        new_articles: int,
+        warning: str | None,
+        title: str | None,
+        site_url: str | None,
+        next_poll_at: datetime,
+    ) -> None:
+        """Store the feed's validators only now, after its entries are stored: a crash before
+        this line re-reads the whole feed next time, and the seen keys skip what was stored."""
+        with wrap_errors("recording a poll"), write_session(self.engine) as session:
+            row = session.get(SourceRow, source_id)
+            if row is None:  # removed while it was being polled
+                return
+            if http_status != 304:
+                row.etag, row.last_modified = etag, last_modified
+            row.name = row.name or title
+            row.site_url = row.site_url or site_url
+            row.last_polled_at = row.last_success_at = now
+            if new_articles:
+                row.last_new_entry_at = now
+            row.consecutive_failures = 0
+            row.last_error = warning
+            row.last_error_at = now if warning else None
+            row.next_poll_at = next_poll_at
+            session.add(row)
+            session.add(
+                FetchAttemptRow(
+                    source_id=source_id,
+                    started_at=started_at,
+                    finished_at=now,
+                    outcome="not_modified" if http_status == 304 else "ok",
+                    http_status=http_status,
+                    entries=entries,
+                    new_articles=new_articles,
+                    error=clean_text(warning),
+                )
+            )
+
+    def record_poll_failure(
+        self,
+        source_id: int,
+        *,
+        started_at: datetime,
+        now: datetime,
+        error: str,
+        http_status: int | None,
+        counted: bool,
+        next_poll_at: datetime,
+    ) -> None:
+        """Record a failed poll. `counted=False` for failures of our own network."""
+        with wrap_errors("recording a poll"), write_session(self.engine) as session:
+            row = session.get(SourceRow, source_id)
+            if row is None:
+                return
+            row.last_polled_at = now
+            row.last_error = clean_text(error)
+            row.last_error_at = now
+            if counted:
+                row.consecutive_failures += 1
+            row.next_poll_at = next_poll_at
+            session.add(row)
+            session.add(
+                FetchAttemptRow(
+                    source_id=source_id,
+                    started_at=started_at,
+                    finished_at=now,
+                    outcome="error",
+                    http_status=http_status,
+                    error=clean_text(error),
+                )
+            )
+
+    # --- articles ------------------------------------------------------------------------
+
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return set()
+        with wrap_errors("reading seen entries"), read_session(self.engine) as session:
+            found = session.exec(select(SeenKeyRow.key).where(col(SeenKeyRow.key).in_(wanted)))
+            return set(found.all())
+
+    def add_keys(self, keys: Iterable[str], article_key: str, now: datetime) -> None:
+        """Record more identities of an already stored article (found under `article_key`)."""
+        with wrap_errors("recording seen entries"), write_session(self.engine) as session:
+            existing = session.get(SeenKeyRow, article_key)
+            article_id = existing.article_id if existing else None
+            self._insert_keys(session, keys, article_id, now)
+
+    @staticmethod
+    def _insert_keys(
+        session: Session, keys: Iterable[str], article_id: int | None, now: datetime
+    ) -> None:
+        wanted = list(dict.fromkeys(keys))
+        present = set(session.exec(select(SeenKeyRow.key).where(col(SeenKeyRow.key).in_(wanted))))
+        for key in wanted:
+            if key not in present:
+                kind = {"e": "entry", "u": "url", "f": "fp"}.get(key[0], "other")
+                session.add(
+                    SeenKeyRow(key=key, kind=kind, article_id=article_id, first_seen_at=now)
+                )
+
+    def add_article(
+        self, article: NewArticle, classification: Classification, now: datetime
+    ) -> int | None:
+        """Store an article, its identities and its classification in one transaction.
+
+        Returns the new id, or None when an article with the same URL was stored meanwhile
+        (its identities are then added to that article).
+        """
+        published = article.published_at if article.date_status == "ok" else None
+        sort_at = min(published, article.first_seen_at) if published else article.first_seen_at
+        row = ArticleRow(
+            url=article.url,
+            entry_url=article.entry_url,
+            source_id=article.source_id,
+            source_name=clean_text(article.source_name) or "",
+            origin=article.origin,
+            title=clean_text(article.title) or "",
+            text=clean_text(article.text) or "",
+            summary=clean_text(article.summary),
+            author=clean_text(article.author),
+            site_name=clean_text(article.site_name),
+            html_gz=article.html_gz,
+            extraction_error=clean_text(article.extraction_error),
+            published_raw=clean_text(article.published_raw),
+            published_at=article.published_at,
+            date_status=article.date_status,
+            first_seen_at=article.first_seen_at,
+            sort_at=sort_at,
+            fingerprint=article.fingerprint,
+        )
+        with wrap_errors("storing an article"):
+            try:
+                with write_session(self.engine) as session:
+                    session.add(row)
+                    session.flush()
+                    assert row.id is not None
+                    session.add(_classification_row(row.id, classification, now))
+                    self._insert_keys(session, article.keys, row.id, now)
+                    return row.id
+            except IntegrityError:
+                if article.url is None:
+                    raise
+        with wrap_errors("storing an article"), write_session(self.engine) as session:
+            existing = session.exec(select(ArticleRow).where(ArticleRow.url == article.url)).one()
+            self._insert_keys(session, article.keys, existing.id, now)
+        return None
+
+    def save_classification(
+        self, article_id: int, classification: Classification, now: datetime
+    ) -> None:
+        with wrap_errors("storing a classification"), write_session(self.engine) as session:
+            session.merge(_classification_row(article_id, classification, now))
+
+    def iter_articles(self, batch: int = 200) -> Iterator[StoredArticle]:
+        """Every stored article, in id order, read in batches (for reclassification)."""
+        last_id = 0
+        while True:
+            with wrap_errors("reading articles"), read_session(self.engine) as session:
+                rows = session.exec(
+                    select(ArticleRow)
+                    .where(col(ArticleRow.id) > last_id)
+                    .order_by(col(ArticleRow.id))
+                    .limit(batch)
+                ).all()
+                found = [StoredArticle(r.id or 0, r.url, r.title, r.text, r.html_gz) for r in rows]
+            if not found:
+                return
+            yield from found
+            last_id = found[-1].id
+
+    def count_articles(self) -> int:
+        with wrap_errors("counting articles"), read_session(self.engine) as session:
+            return int(session.exec(select(sa.func.count()).select_from(ArticleRow)).one())
+
+    def list_articles(
+        self, *, since: datetime | None = None, relevant: bool = False, limit: int | None = None
+    ) -> list[ArticleSummary]:
+        """Newest first: by publication date where it is trusted, else by first sight."""
+        query = (
+            select(ArticleRow, ClassificationRow)
+            .join(ClassificationRow, isouter=True)
+            .order_by(col(ArticleRow.sort_at).desc(), col(ArticleRow.id).desc())
+        )
+        if since is not None:
+            query = query.where(col(ArticleRow.sort_at) >= since)
+        if relevant:
+            query = query.where(col(ClassificationRow.relevant).is_(True))
+        if limit is not None:
+            query = query.limit(limit)
+        with wrap_errors("reading articles"), read_session(self.engine) as session:
+            return [
+                ArticleSummary(
+                    id=a.id or 0,
+                    url=a.url,
+                    title=a.title,
+                    source=a.source_name,
+                    origin=a.origin,
+                    published=a.published_at,
+                    date_status=a.date_status,
+                    fetched_at=a.first_seen_at,
+                    relevant=c.relevant if c else None,
+                    relevance=c.relevance if c else None,
+                    themes=tuple(str(t["id"]) for t in c.themes) if c else (),
+                    extraction_error=a.extraction_error,
+                )
+                for a, c in session.exec(query).all()
+            ]
+
+    def status(self) -> StatusReport:
+        sources = self.list_sources()
+        with wrap_errors("reading status"), read_session(self.engine) as session:
+            articles = session.exec(select(sa.func.count()).select_from(ArticleRow)).one()
+            relevant = session.exec(
+                select(sa.func.count()).where(col(ClassificationRow.relevant).is_(True))
+            ).one()
+            unclassified = session.exec(
+                select(sa.func.count())
+                .select_from(ArticleRow)
+                .join(ClassificationRow, isouter=True)
+                .where(col(ClassificationRow.relevant).is_(None))
+            ).one()
+        return StatusReport(len(sources), articles, relevant, unclassified, tuple(sources))

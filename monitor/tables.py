@@ -1,0 +1,153 @@
+"""SQLModel tables: the schema Alembic migrations own. Rows never leave store.py."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+metadata = SQLModel.metadata
+metadata.naming_convention = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """Timezone-aware UTC in and out, on SQLite (which stores no zone) as on PostgreSQL."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime stored: pass tz-aware UTC datetimes")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc() -> UTCDateTime:
+    return UTCDateTime()
+
+
+class SourceRow(SQLModel, table=True):
+    __tablename__ = "source"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(sa_column=sa.Column(sa.Text, nullable=False, unique=True))
+    name: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    site_url: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    added_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+    etag: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    last_modified: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    last_polled_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    last_success_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    last_new_entry_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    last_error_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    consecutive_failures: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    next_poll_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc(), index=True))
+
+
+class FetchAttemptRow(SQLModel, table=True):
+    """One poll of one source: the history digests use to report coverage."""
+
+    __tablename__ = "fetch_attempt"
+
+    id: int | None = Field(default=None, primary_key=True)
+    source_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("source.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    started_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False, index=True))
+    finished_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+    outcome: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    http_status: int | None = Field(default=None, sa_column=sa.Column(sa.Integer))
+    entries: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    new_articles: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class ArticleRow(SQLModel, table=True):
+    __tablename__ = "article"
+
+    id: int | None = Field(default=None, primary_key=True)
+    url: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
+    entry_url: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    source_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("source.id", ondelete="SET NULL"), index=True
+        ),
+    )
+    source_name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    origin: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    title: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    author: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    site_name: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    summary: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    html_gz: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
+    extraction_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    published_raw: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    published_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    date_status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    first_seen_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False, index=True))
+    sort_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False, index=True))
+    fingerprint: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), index=True))
+
+
+class SeenKeyRow(SQLModel, table=True):
+    """Every identity an article was seen under (entry id, URL, content fingerprint).
+
+    Keys outlive their article: when a retention clean-up deletes an article, `article_id`
+    becomes NULL and the key still stops the entry from coming back as new.
+    """
+
+    __tablename__ = "seen_key"
+
+    key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    kind: str = Field(sa_column=sa.Column(sa.String(8), nullable=False))
+    article_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="SET NULL"), index=True
+        ),
+    )
+    first_seen_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+
+
+class ClassificationRow(SQLModel, table=True):
+    __tablename__ = "classification"
+
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    relevant: bool | None = Field(default=None, sa_column=sa.Column(sa.Boolean, index=True))
+    relevance: float | None = Field(default=None, sa_column=sa.Column(sa.Float))
+    themes: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    classifier: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
+    classified_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+
+
+class MetaRow(SQLModel, table=True):
+    """Small facts about the database itself (e.g. whether the default feeds were loaded)."""
+
+    __tablename__ = "meta"
+
+    key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    value: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
