@@ -54,13 +54,17 @@ class App:
         return PollPolicy(s.poll_interval, s.max_backoff, s.feed_max_bytes, s.page_max_bytes)
 
     @contextlib.asynccontextmanager
-    async def pipeline(self, progress: Progress | None = None) -> AsyncIterator[Pipeline]:
-        with self.workers() as workers:
+    async def pipeline(
+        self, progress: Progress | None = None, *, workers: WorkerPool | None = None
+    ) -> AsyncIterator[Pipeline]:
+        """A pipeline with its own fetcher, and its own worker pool unless one is given."""
+        with contextlib.ExitStack() as stack:
+            pool = workers or stack.enter_context(self.workers())
             async with self.fetcher() as fetcher:
                 yield Pipeline(
                     self.store,
                     fetcher,
-                    workers,
+                    pool,
                     self.classify,
                     self.poll_policy(),
                     self.clock,

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import gzip
+import unicodedata
 from dataclasses import dataclass
 
 import trafilatura
+from trafilatura.settings import Document
 
 from monitor.errors import ExtractionError
 from monitor.models import Extracted
@@ -18,18 +20,19 @@ def extract_article(html: bytes, url: str) -> Extracted:
 
     Top-level and pure so that a worker process can run it.
     """
-    document = trafilatura.bare_extraction(html, url=url, with_metadata=True, as_dict=True)
-    fields = document if isinstance(document, dict) else {}
-    text = (fields.get("text") or "").strip()
+    document = trafilatura.bare_extraction(html, url=url, with_metadata=True)
+    if not isinstance(document, Document):
+        raise ExtractionError("no article text could be extracted from the page", url=url)
+    text = unicodedata.normalize("NFC", document.text or "").strip()
     if len(text) < MIN_TEXT_CHARS:
         raise ExtractionError("no article text could be extracted from the page", url=url)
     return Extracted(
         text=text,
-        title=fields.get("title") or None,
-        author=fields.get("author") or None,
-        published_raw=fields.get("date") or None,
-        site_name=fields.get("sitename") or None,
-        canonical_url=fields.get("url") or None,
+        title=document.title or None,
+        author=document.author or None,
+        published_raw=document.date or None,
+        site_name=document.sitename or None,
+        canonical_url=document.url or None,
     )
 
 

@@ -30,6 +30,12 @@ _FEED_TYPES = (
 _HTML_START = re.compile(
     rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html|head|body)\b", re.I | re.S
 )
+_HTML_NOT_FEED = (
+    "this is an HTML page, not a feed: add the page with `monitor sources add` "
+    "to discover its feed links"
+)
+# feedparser flags these although the document parsed fine.
+_HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOverride)
 _FEEDISH_HREF = re.compile(r"(rss|atom|feed|\.xml)(\b|$|/|\?)", re.I)
 
 
@@ -45,10 +51,12 @@ def html_to_text(fragment: str | None) -> str | None:
         return fragment.strip()
     for bad in root.xpath(".//script|.//style"):
         bad.drop_tree()
-    for block in root.xpath(".//p|.//br|.//div|.//li|.//h1|.//h2|.//h3|.//h4|.//blockquote"):
-        block.tail = "\n" + (block.tail or "")
-    text = root.text_content()
-    return re.sub(r"[ \t\r\f\v]+", " ", re.sub(r"\n\s*\n+", "\n\n", text)).strip() or None
+    for br in root.xpath(".//br"):
+        br.tail = "\n" + (br.tail or "")
+    for block in root.xpath(".//p|.//div|.//li|.//h1|.//h2|.//h3|.//h4|.//blockquote"):
+        block.tail = "\n\n" + (block.tail or "")
+    text = re.sub(r"[ \t\r\f\v]+", " ", root.text_content())
+    return re.sub(r" ?\n ?", "\n", re.sub(r"\n\s*\n\s*", "\n\n", text)).strip() or None
 
 
 def looks_like_html(body: bytes) -> bool:
@@ -74,18 +82,16 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
     entries = tuple(_entry(e) for e in parsed.entries)
     feed = parsed.get("feed", {})
     warning = None
-    if parsed.get("bozo"):
-        problem = parsed.get("bozo_exception")
+    problem = parsed.get("bozo_exception")
+    if parsed.get("bozo") and not isinstance(problem, _HARMLESS_BOZO):
         if not entries and not parsed.get("version"):
             if looks_like_html(body):
-                raise FeedParseError(
-                    "this is an HTML page, not a feed: add the page with `monitor sources add` "
-                    "to discover its feed links",
-                    url=url,
-                )
+                raise FeedParseError(_HTML_NOT_FEED, url=url)
             raise FeedParseError(f"not a readable feed: {problem}", url=url)
         warning = f"feed is not well-formed, parsed what could be read: {problem}"
     elif not parsed.get("version") and not entries:
+        if looks_like_html(body):
+            raise FeedParseError(_HTML_NOT_FEED, url=url)
         raise FeedParseError("no RSS, Atom or JSON Feed found in the document", url=url)
     return ParsedFeed(
         title=_clean(feed.get("title")),
@@ -98,7 +104,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
 def _clean(value: Any) -> str | None:
     if not isinstance(value, str):
         return None
-    text = html_to_text(value) if "<" in value else value
+    text = html_to_text(value)
     return " ".join(text.split()) or None if text else None
 
 

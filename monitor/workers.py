@@ -111,19 +111,20 @@ class WorkerPool:
         self._workers = [_Worker(context, memory_mb * MIB) for _ in range(max(1, size))]
         self._threads = ThreadPoolExecutor(len(self._workers), thread_name_prefix="worker-io")
         self._idle: asyncio.Queue[_Worker] | None = None
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def size(self) -> int:
         return len(self._workers)
 
     async def run(self, fn: Callable[..., T], *args: Any) -> T:
-        if self._idle is None:
-            self._idle = asyncio.Queue()
+        loop = asyncio.get_running_loop()
+        if self._idle is None or self._loop is not loop:  # a queue belongs to one event loop
+            self._idle, self._loop = asyncio.Queue(), loop
             for worker in self._workers:
                 self._idle.put_nowait(worker)
         idle = self._idle
         worker = await idle.get()
-        loop = asyncio.get_running_loop()
         future = loop.run_in_executor(self._threads, worker.call, fn, args, self._timeout)
         # The worker goes back only when its job is really over, even if our caller is cancelled.
         future.add_done_callback(lambda _: idle.put_nowait(worker))

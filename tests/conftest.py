@@ -1,0 +1,127 @@
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from monitor.app import App, open_app
+from monitor.config import load_settings
+from monitor.db import make_engine, upgrade
+from monitor.workers import WorkerPool
+from tests.servers import LocalServer
+
+SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """No MONITOR_* setting leaks in from the developer's shell; data goes to tmp_path."""
+    for name in list(os.environ):
+        if name.startswith("MONITOR_") and name != PG_URL_ENV:
+            monkeypatch.delenv(name)
+    monkeypatch.setenv("MONITOR_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("MONITOR_LOAD_DEFAULT_FEEDS", "false")
+    monkeypatch.setenv("MONITOR_REQUEST_DEADLINE", "3")
+    monkeypatch.setenv("MONITOR_READ_TIMEOUT", "2")
+    monkeypatch.setenv("MONITOR_CONNECT_TIMEOUT", "2")
+    monkeypatch.setenv("MONITOR_WORKER_TIMEOUT", "10")
+
+
+@pytest.fixture
+def server() -> Iterator[LocalServer]:
+    local = LocalServer()
+    yield local
+    local.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    engine = make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[str]:
+    base = os.environ.get(PG_URL_ENV)
+    if not base:
+        pytest.skip(f"{PG_URL_ENV} is not set: PostgreSQL tests skipped")
+    admin = sa.create_engine(make_engine(base).url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS monitor_template WITH (FORCE)")
+        conn.exec_driver_sql("CREATE DATABASE monitor_template")
+    template_url = admin.url.set(database="monitor_template")
+    engine = make_engine(template_url.render_as_string(hide_password=False))
+    upgrade(engine)
+    engine.dispose()
+    yield base
+    with admin.connect() as conn:
+        conn.exec_driver_sql("DROP DATABASE IF EXISTS monitor_template WITH (FORCE)")
+    admin.dispose()
+
+
+def _postgres_database(base: str, template: str | None) -> Iterator[str]:
+    admin = sa.create_engine(make_engine(base).url, isolation_level="AUTOCOMMIT")
+    name = f"t_{uuid.uuid4().hex[:12]}"
+    with admin.connect() as conn:
+        suffix = f" TEMPLATE {template}" if template else ""
+        conn.exec_driver_sql(f"CREATE DATABASE {name}{suffix}")
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A migrated, empty database: a copied SQLite file, or a PostgreSQL database from a template."""
+    if request.param == "sqlite":
+        path = tmp_path / "monitor.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        base = request.getfixturevalue("postgres_template")
+        yield from _postgres_database(base, "monitor_template")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A database with no schema at all, for migration tests."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.db'}"
+    else:
+        base = os.environ.get(PG_URL_ENV)
+        if not base:
+            pytest.skip(f"{PG_URL_ENV} is not set: PostgreSQL tests skipped")
+        yield from _postgres_database(base, None)
+
+
+@pytest.fixture
+def env(monkeypatch: pytest.MonkeyPatch, db_url: str, server: LocalServer) -> LocalServer:
+    """Settings pointing at the test database and allowing the local HTTP server."""
+    monkeypatch.setenv("MONITOR_DATABASE_URL", db_url)
+    monkeypatch.setenv("MONITOR_ALLOW_HOSTS", server.host)
+    return server
+
+
+@pytest.fixture
+def app(env: LocalServer) -> Iterator[App]:
+    instance = open_app(load_settings())
+    yield instance
+    instance.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def workers() -> Iterator[WorkerPool]:
+    with WorkerPool(2, timeout=10, memory_mb=1024) as pool:
+        yield pool
