@@ -51,7 +51,9 @@ class App:
 
     def poll_policy(self) -> PollPolicy:
         s = self.settings
-        return PollPolicy(s.poll_interval, s.max_backoff, s.feed_max_bytes, s.page_max_bytes)
+        return PollPolicy(
+            s.poll_interval, s.max_backoff, s.feed_max_bytes, s.page_max_bytes, s.fetch_pages
+        )
 
     @contextlib.asynccontextmanager
     async def pipeline(

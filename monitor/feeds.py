@@ -84,7 +84,7 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
     warning = None
     problem = parsed.get("bozo_exception")
     if parsed.get("bozo") and not isinstance(problem, _HARMLESS_BOZO):
-        if not entries and not parsed.get("version"):
+        if not any(e.link or e.title or e.summary for e in entries):
             if looks_like_html(body):
                 raise FeedParseError(_HTML_NOT_FEED, url=url)
             raise FeedParseError(f"not a readable feed: {problem}", url=url)

@@ -45,6 +45,7 @@ class PollPolicy:
     max_backoff: float
     feed_max_bytes: int
     page_max_bytes: int
+    fetch_pages: bool = True
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,20 @@ def next_poll_after_failure(
     now: datetime, failures: int, policy: PollPolicy, retry_after: float | None
 ) -> datetime:
     """Exponential backoff, capped so that a source is retried at least every max_backoff."""
-    delay = min(policy.interval * 2 ** max(0, failures - 1), policy.max_backoff)
+    delay = min(policy.interval * 2 ** min(max(0, failures - 1), 32), policy.max_backoff)
     if retry_after is not None:
         delay = min(max(delay, retry_after), policy.max_backoff)
     return now + timedelta(seconds=delay)
+
+
+def failures_are_ours(polled: int, errors: list[SourceError]) -> bool:
+    """Every source failing at the network level at once (DNS, unreachable) says more about
+    our own network than about the sources: such failures are counted against none of them."""
+    return (
+        polled >= 2
+        and len(errors) == polled
+        and all(isinstance(e, FetchError) and e.network for e in errors)
+    )
 
 
 def _entry_identity(entry: EntryCandidate) -> str:
@@ -120,13 +131,7 @@ class Pipeline:
         report = PollReport()
         outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
         failures = [o for o in outcomes if o is not None]
-        # Every source failing at the network level at once says more about our network than
-        # about the sources: record the error, but count it against none of them.
-        ours = (
-            len(sources) >= 2
-            and len(failures) == len(sources)
-            and all(isinstance(f.error, FetchError) and f.error.network for f in failures)
-        )
+        ours = failures_are_ours(len(sources), [f.error for f in failures])
         if ours:
             log.warning("every source failed at the network level: is this machine offline?")
         for failure in failures:
@@ -251,7 +256,7 @@ class Pipeline:
         page: PageOutcome | None = None
         final_url = link
         error = None
-        if link:
+        if link and self._policy.fetch_pages:
             try:
                 result = await self._fetcher.fetch(link, max_bytes=self._policy.page_max_bytes)
                 final_url = canonical_url(result.final_url)
@@ -271,7 +276,7 @@ class Pipeline:
         if not title and not text:
             return False
         urls = {u for u in (link, final_url, url) if u}
-        print_ = fingerprint(text)
+        print_ = fingerprint(text, (entry.title, extracted.title if extracted else None))
         keys = [entry_key, *(seen_key("url", u) for u in sorted(urls))]
         if print_:
             keys.append(seen_key("fp", print_))
@@ -359,7 +364,7 @@ def backfill_seeds(
     report = PollReport()
     for seed in articles:
         entry_key = seen_key("entry", f"{SEED_SOURCE}\n{seed.file_name}")
-        print_ = fingerprint(seed.text)
+        print_ = fingerprint(seed.text, (seed.title,))
         keys = [entry_key] + ([seen_key("fp", print_)] if print_ else [])
         if store.known_keys(keys):
             report.duplicates += 1

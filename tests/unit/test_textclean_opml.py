@@ -12,9 +12,17 @@ def test_clean_text_removes_what_postgresql_refuses() -> None:
     assert clean_text(None) is None
 
 
-def test_fingerprint_ignores_case_punctuation_and_spacing() -> None:
-    words = " ".join(f"word{i}" for i in range(70))
-    assert fingerprint(words) == fingerprint("  " + words.upper().replace(" ", ",  "))
+def test_fingerprint_ignores_case_punctuation_spacing_and_headlines() -> None:
+    paragraphs = [" ".join(f"word{i}x{j}" for j in range(20)) for i in range(4)]
+    text = "A headline\nBy A Reporter\n" + "\n".join(paragraphs)
+    rewritten = (
+        "Another headline entirely\n"
+        + "\n".join(p.upper().replace(" ", ",  ") for p in paragraphs)
+        + "\nRead more"
+    )
+    assert fingerprint(text) is not None
+    assert fingerprint(text) == fingerprint(rewritten)
+    assert fingerprint(text) != fingerprint(text.replace("word2x3", "changed"))
     assert fingerprint("too short to tell") is None
 
 
