@@ -39,9 +39,9 @@ _HARMLESS_BOZO = (feedparser.NonXMLContentType, feedparser.CharacterEncodingOver
 _FEEDISH_HREF = re.compile(r"(rss|atom|feed|\.xml)(\b|$|/|\?)", re.I)
 
 
-def html_to_text(fragment: str | None) -> str | None:
-    """Plain text of an HTML fragment from a feed (summary, content)."""
-    if not fragment or not fragment.strip():
+def html_to_text(fragment: object) -> str | None:
+    """Plain text of an HTML fragment from a feed (summary, content); None for non-text."""
+    if not isinstance(fragment, str) or not fragment.strip():
         return None
     if "<" not in fragment and "&" not in fragment:
         return fragment.strip()
@@ -81,18 +81,18 @@ def parse_feed(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
     )
     entries = tuple(_entry(e) for e in parsed.entries)
     feed = parsed.get("feed", {})
-    warning = None
     problem = parsed.get("bozo_exception")
-    if parsed.get("bozo") and not isinstance(problem, _HARMLESS_BOZO):
-        if not any(e.link or e.title or e.summary for e in entries):
-            if looks_like_html(body):
-                raise FeedParseError(_HTML_NOT_FEED, url=url)
+    harmful = parsed.get("bozo") and not isinstance(problem, _HARMLESS_BOZO)
+    if not parsed.get("version") and looks_like_html(body):
+        raise FeedParseError(_HTML_NOT_FEED, url=url)
+    if not (feed or entries):
+        if harmful:
             raise FeedParseError(f"not a readable feed: {problem}", url=url)
+        if not parsed.get("version"):
+            raise FeedParseError("no RSS, Atom or JSON Feed found in the document", url=url)
+    warning = None
+    if harmful:
         warning = f"feed is not well-formed, parsed what could be read: {problem}"
-    elif not parsed.get("version") and not entries:
-        if looks_like_html(body):
-            raise FeedParseError(_HTML_NOT_FEED, url=url)
-        raise FeedParseError("no RSS, Atom or JSON Feed found in the document", url=url)
     return ParsedFeed(
         title=_clean(feed.get("title")),
         site_url=feed.get("link") if is_http_url(feed.get("link") or "") else None,
@@ -164,6 +164,8 @@ def _parse_json_feed(body: bytes, url: str) -> ParsedFeed:
         link = urljoin(url, link) if isinstance(link, str) else None
         raw_date = item.get("date_published") or item.get("date_modified")
         authors = item.get("authors") or ([item["author"]] if item.get("author") else [])
+        if not isinstance(authors, list):
+            authors = []
         author_names = [str(a["name"]) for a in authors if isinstance(a, dict) and a.get("name")]
         entries.append(
             EntryCandidate(

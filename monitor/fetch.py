@@ -196,44 +196,41 @@ class Fetcher:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> FetchResult:
-        """GET `url`, following redirects; a 304 comes back as a result with an empty body."""
-        try:
-            async with asyncio.timeout(self._policy.deadline):
-                return await self._follow(url, max_bytes, accept, etag, last_modified)
-        except TimeoutError as exc:
-            raise FetchError(
-                f"no complete response within the {self._policy.deadline:g} s deadline "
-                "(MONITOR_REQUEST_DEADLINE)",
-                url=url,
-            ) from exc
+        """GET `url`, following redirects; a 304 comes back as a result with an empty body.
 
-    async def _follow(
-        self,
-        url: str,
-        max_bytes: int,
-        accept: str,
-        etag: str | None,
-        last_modified: str | None,
-    ) -> FetchResult:
+        The deadline starts when the first request is sent, not while it waits for a slot
+        behind other requests to the same host.
+        """
         headers = {"Accept": accept}
         if etag:
             headers["If-None-Match"] = etag
         if last_modified:
             headers["If-Modified-Since"] = last_modified
+        loop = asyncio.get_running_loop()
+        deadline_at: float | None = None
         current = url
         visited = {url}
         for _hop in range(self._policy.max_redirects + 1):
             check_url(current)
             async with self._slot(urlsplit(current).hostname or ""):
-                response = await self._send(current, headers)
+                deadline_at = deadline_at or loop.time() + self._policy.deadline
                 try:
-                    location = response.headers.get("location")
-                    if response.status_code in _REDIRECTS and location:
-                        current = self._next_hop(current, location, visited)
-                        continue
-                    return await self._complete(url, current, response, max_bytes)
-                finally:
-                    await response.aclose()
+                    async with asyncio.timeout_at(deadline_at):
+                        response = await self._send(current, headers)
+                        try:
+                            location = response.headers.get("location")
+                            if response.status_code in _REDIRECTS and location:
+                                current = self._next_hop(current, location, visited)
+                                continue
+                            return await self._complete(url, current, response, max_bytes)
+                        finally:
+                            await response.aclose()
+                except TimeoutError as exc:
+                    raise FetchError(
+                        f"no complete response within the {self._policy.deadline:g} s deadline "
+                        "(MONITOR_REQUEST_DEADLINE)",
+                        url=url,
+                    ) from exc
         raise FetchError(
             f"more than {self._policy.max_redirects} redirects (MONITOR_MAX_REDIRECTS)", url=url
         )

@@ -324,7 +324,7 @@ FAULTS = {
         b"<!DOCTYPE html><html><body><p>Welcome</p></body></html>", content_type="text/html"
     ),
     "json": Route(b'{"error": "unknown"}', content_type="application/json"),
-    "malformed-xml": Route(b"<rss><channel><title>broken<</title><item><tit"),
+    "malformed-xml": Route(b"<<rss>> <channel &&& broken <<<"),
     "empty-document": Route(b""),
     "stalled-body": Route(rss([Item("x", None, "1")]), stall_after=50),
     "too-large": Route(endless=True),
@@ -463,8 +463,10 @@ def test_a_crash_between_articles_and_feed_state_loses_and_duplicates_nothing(
             f"/s{i}",
             Page(
                 f"Story {i}",
-                [f"Paragraph {i} " + INADEQUATE_STORY.paragraphs[i % 5]]
-                + INADEQUATE_STORY.paragraphs,
+                [
+                    f"Paragraph {i} " + INADEQUATE_STORY.paragraphs[i % 5],
+                    *INADEQUATE_STORY.paragraphs,
+                ],
             ),
         )
         for i in range(3)
