@@ -76,8 +76,8 @@ def _article_json(article: ArticleSummary) -> dict[str, Any]:
     }
 
 
-def _print_report(report: PollReport) -> None:
-    print(report.summary())
+def _print_report(report: PollReport, *, backfill: bool = False) -> None:
+    print(report.backfill_summary() if backfill else report.summary())
     for error in report.errors:
         print(f"  error: {error}")
 
@@ -216,7 +216,7 @@ def cmd_backfill_urls(app: App, args: argparse.Namespace) -> int:
             continue
         urls.append(line)
     report = _run_pipeline(app, "backfill", lambda p: p.backfill_urls(urls))
-    _print_report(report)
+    _print_report(report, backfill=True)
     return EXIT_OK
 
 
@@ -226,7 +226,7 @@ def cmd_backfill_feed(app: App, args: argparse.Namespace) -> int:
     except SourceError as exc:
         print(f"backfill failed: {args.url}: {exc}", file=sys.stderr)
         return EXIT_FAILED
-    _print_report(report)
+    _print_report(report, backfill=True)
     return EXIT_OK
 
 

@@ -77,16 +77,20 @@ def _configure_sqlite(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
+def _one_line(error: object) -> str:
+    return " ".join(str(error).split())
+
+
 @contextlib.contextmanager
 def wrap_errors(action: str) -> Iterator[None]:
     """Turn database failures (not programming errors) into StorageError."""
     try:
         yield
     except OperationalError as exc:
-        raise StorageError(f"database unavailable while {action}: {exc.orig}") from exc
+        raise StorageError(f"database unavailable while {action}: {_one_line(exc.orig)}") from exc
     except SQLAlchemyError as exc:
         if isinstance(exc, sa.exc.DBAPIError) and not isinstance(exc, sa.exc.IntegrityError):
-            raise StorageError(f"database error while {action}: {exc.orig}") from exc
+            raise StorageError(f"database error while {action}: {_one_line(exc.orig)}") from exc
         raise
 
 

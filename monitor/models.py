@@ -108,6 +108,12 @@ class PollReport:
             f"{self.duplicates} duplicates skipped, {self.page_errors} page errors"
         )
 
+    def backfill_summary(self) -> str:
+        return (
+            f"{self.new_articles} new articles, {self.duplicates} already stored, "
+            f"{self.page_errors} pages could not be fetched or extracted"
+        )
+
 
 @dataclass(frozen=True)
 class SourceInfo:

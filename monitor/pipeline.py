@@ -274,6 +274,8 @@ class Pipeline:
         text = extracted.text if extracted else (entry.summary or "")
         title = entry.title or (extracted.title if extracted else None)
         if not title and not text:
+            if error:
+                report.errors.append(f"{link}: {error}")
             return False
         urls = {u for u in (link, final_url, url) if u}
         print_ = fingerprint(text, (entry.title, extracted.title if extracted else None))
