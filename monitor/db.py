@@ -25,6 +25,8 @@ from sqlmodel import Session
 from monitor.errors import ConfigError, StorageError
 
 _WRITE = "monitor_write"
+# Execution options that make a connection's transaction a write transaction (BEGIN IMMEDIATE).
+WRITE_OPTIONS = {_WRITE: True}
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
@@ -97,7 +99,7 @@ def wrap_errors(action: str) -> Iterator[None]:
 @contextlib.contextmanager
 def write_session(engine: Engine) -> Iterator[Session]:
     """A session whose transaction takes SQLite's write lock up front; commits on success."""
-    with Session(engine.execution_options(**{_WRITE: True}), expire_on_commit=False) as session:
+    with Session(engine.execution_options(**WRITE_OPTIONS), expire_on_commit=False) as session:
         yield session
         session.commit()
 

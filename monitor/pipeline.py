@@ -122,6 +122,8 @@ class Pipeline:
         self._clock = clock
         self._progress: Progress = progress or QuietProgress()
         self._in_flight: set[str] = set()
+        # Backpressure: pages downloaded but not yet extracted stay few, whatever the backlog.
+        self._entry_slots = asyncio.Semaphore(workers.size * 4)
 
     # --- polling -------------------------------------------------------------------------
 
@@ -214,36 +216,45 @@ class Pipeline:
         self, origin: _Origin, entries: tuple[EntryCandidate, ...], report: PollReport
     ) -> int:
         keyed = [(seen_key("entry", f"{origin.key}\n{_entry_identity(e)}"), e) for e in entries]
-        known = self._store.known_keys(key for key, _ in keyed)
-        fresh = [(key, e) for key, e in keyed if key not in known]
-        report.duplicates += len(keyed) - len(fresh)
+        links = {key: canonical_url(e.link) for key, e in keyed if e.link}
+        link_keys = {key: seen_key("url", link) for key, link in links.items()}
+        known = self._store.known_keys([key for key, _ in keyed] + list(link_keys.values()))
+        fresh = []
+        for key, entry in keyed:
+            if key in known:
+                report.duplicates += 1
+            elif link_keys.get(key) in known:  # the same article under another entry id
+                self._store.add_keys([key], link_keys[key], self._clock())
+                report.duplicates += 1
+            else:
+                fresh.append((key, entry, links.get(key)))
         self._progress.add_total(len(fresh))
-        stored = await asyncio.gather(*(self._ingest_entry(origin, k, e, report) for k, e in fresh))
+        stored = await asyncio.gather(
+            *(self._ingest_entry(origin, k, e, link, report) for k, e, link in fresh)
+        )
         return sum(stored)
 
     async def _ingest_entry(
-        self, origin: _Origin, entry_key: str, entry: EntryCandidate, report: PollReport
+        self,
+        origin: _Origin,
+        entry_key: str,
+        entry: EntryCandidate,
+        link: str | None,
+        report: PollReport,
     ) -> bool:
         try:
-            return await self._store_entry(origin, entry_key, entry, report)
-        finally:
-            self._progress.advance()
-
-    async def _store_entry(
-        self, origin: _Origin, entry_key: str, entry: EntryCandidate, report: PollReport
-    ) -> bool:
-        link = canonical_url(entry.link) if entry.link else None
-        if link:
-            link_key = seen_key("url", link)
-            if self._store.known_keys([link_key]) or link in self._in_flight:
-                self._store.add_keys([entry_key], link_key, self._clock())
+            if link and link in self._in_flight:  # another feed is fetching the same article
                 report.duplicates += 1
                 return False
-            self._in_flight.add(link)
-        try:
-            return await self._fetch_and_store(origin, entry_key, entry, link, report)
+            if link:
+                self._in_flight.add(link)
+            try:
+                async with self._entry_slots:
+                    return await self._fetch_and_store(origin, entry_key, entry, link, report)
+            finally:
+                self._in_flight.discard(link or "")
         finally:
-            self._in_flight.discard(link or "")
+            self._progress.advance()
 
     async def _fetch_and_store(
         self,

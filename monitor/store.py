@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, col, select
+from sqlmodel import col, select
 
-from monitor.db import read_session, wrap_errors, write_session
+from monitor.db import WRITE_OPTIONS, read_session, wrap_errors, write_session
 from monitor.errors import ConfigError
 from monitor.models import (
     ArticleSummary,
@@ -26,12 +29,16 @@ from monitor.tables import (
     ClassificationRow,
     FetchAttemptRow,
     MetaRow,
-    SeenKeyRow,
     SourceRow,
+    metadata,
 )
 from monitor.textclean import clean_text
 
 DEFAULT_FEEDS_LOADED = "default_feeds_loaded"
+# Core tables for the hot paths (no ORM unit of work per article).
+ARTICLES = metadata.tables["article"]
+SEEN_KEYS = metadata.tables["seen_key"]
+CLASSIFICATIONS = metadata.tables["classification"]
 
 
 def seen_key(kind: str, value: str) -> str:
@@ -58,20 +65,20 @@ def _source_info(row: SourceRow, articles: int = 0) -> SourceInfo:
     )
 
 
-def _classification_row(
+def _classification_values(
     article_id: int, classification: Classification, now: datetime
-) -> ClassificationRow:
-    return ClassificationRow(
-        article_id=article_id,
-        relevant=classification.relevant,
-        relevance=classification.relevance,
-        themes=[
+) -> dict[str, object]:
+    return {
+        "article_id": article_id,
+        "relevant": classification.relevant,
+        "relevance": classification.relevance,
+        "themes": [
             {"id": m.theme_id, "score": m.score, "evidence": list(m.evidence)}
             for m in classification.themes
         ],
-        classifier=classification.classifier,
-        classified_at=now,
-    )
+        "classifier": classification.classifier,
+        "classified_at": now,
+    }
 
 
 class Store:
@@ -234,29 +241,43 @@ class Store:
         wanted = list(dict.fromkeys(keys))
         if not wanted:
             return set()
-        with wrap_errors("reading seen entries"), read_session(self.engine) as session:
-            found = session.exec(select(SeenKeyRow.key).where(col(SeenKeyRow.key).in_(wanted)))
-            return set(found.all())
+        query = sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(wanted))
+        with wrap_errors("reading seen entries"), self.engine.connect() as connection:
+            return set(connection.execute(query).scalars())
 
     def add_keys(self, keys: Iterable[str], article_key: str, now: datetime) -> None:
         """Record more identities of an already stored article (found under `article_key`)."""
-        with wrap_errors("recording seen entries"), write_session(self.engine) as session:
-            existing = session.get(SeenKeyRow, article_key)
-            article_id = existing.article_id if existing else None
-            self._insert_keys(session, keys, article_id, now)
+        seen = SEEN_KEYS
+        with wrap_errors("recording seen entries"), self._write() as connection:
+            article_id = connection.execute(
+                sa.select(seen.c.article_id).where(seen.c.key == article_key)
+            ).scalar()
+            self._insert_keys(connection, keys, article_id, now)
 
-    @staticmethod
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self.engine.execution_options(**WRITE_OPTIONS).begin() as connection:
+            yield connection
+
     def _insert_keys(
-        session: Session, keys: Iterable[str], article_id: int | None, now: datetime
+        self, connection: sa.Connection, keys: Iterable[str], article_id: int | None, now: datetime
     ) -> None:
-        wanted = list(dict.fromkeys(keys))
-        present = set(session.exec(select(SeenKeyRow.key).where(col(SeenKeyRow.key).in_(wanted))))
-        for key in wanted:
-            if key not in present:
-                kind = {"e": "entry", "u": "url", "f": "fp"}.get(key[0], "other")
-                session.add(
-                    SeenKeyRow(key=key, kind=kind, article_id=article_id, first_seen_at=now)
-                )
+        rows = [
+            {
+                "key": key,
+                "kind": {"e": "entry", "u": "url", "f": "fp"}.get(key[0], "other"),
+                "article_id": article_id,
+                "first_seen_at": now,
+            }
+            for key in dict.fromkeys(keys)
+        ]
+        if rows:
+            connection.execute(self._insert_ignoring_duplicates(SEEN_KEYS), rows)
+
+    def _insert_ignoring_duplicates(self, table: sa.Table) -> sa.Insert:
+        if self.engine.dialect.name == "postgresql":
+            return postgresql_insert(table).on_conflict_do_nothing()
+        return sqlite_insert(table).on_conflict_do_nothing()
 
     def add_article(
         self, article: NewArticle, classification: Classification, now: datetime
@@ -268,48 +289,59 @@ class Store:
         """
         published = article.published_at if article.date_status == "ok" else None
         sort_at = min(published, article.first_seen_at) if published else article.first_seen_at
-        row = ArticleRow(
-            url=article.url,
-            entry_url=article.entry_url,
-            source_id=article.source_id,
-            source_name=clean_text(article.source_name) or "",
-            origin=article.origin,
-            title=clean_text(article.title) or "",
-            text=clean_text(article.text) or "",
-            summary=clean_text(article.summary),
-            author=clean_text(article.author),
-            site_name=clean_text(article.site_name),
-            html_gz=article.html_gz,
-            extraction_error=clean_text(article.extraction_error),
-            published_raw=clean_text(article.published_raw),
-            published_at=article.published_at,
-            date_status=article.date_status,
-            first_seen_at=article.first_seen_at,
-            sort_at=sort_at,
-            fingerprint=article.fingerprint,
-        )
+        values = {
+            "url": article.url,
+            "entry_url": article.entry_url,
+            "source_id": article.source_id,
+            "source_name": clean_text(article.source_name) or "",
+            "origin": article.origin,
+            "title": clean_text(article.title) or "",
+            "text": clean_text(article.text) or "",
+            "summary": clean_text(article.summary),
+            "author": clean_text(article.author),
+            "site_name": clean_text(article.site_name),
+            "html_gz": article.html_gz,
+            "extraction_error": clean_text(article.extraction_error),
+            "published_raw": clean_text(article.published_raw),
+            "published_at": article.published_at,
+            "date_status": article.date_status,
+            "first_seen_at": article.first_seen_at,
+            "sort_at": sort_at,
+            "fingerprint": article.fingerprint,
+        }
         with wrap_errors("storing an article"):
             try:
-                with write_session(self.engine) as session:
-                    session.add(row)
-                    session.flush()
-                    assert row.id is not None
-                    session.add(_classification_row(row.id, classification, now))
-                    self._insert_keys(session, article.keys, row.id, now)
-                    return row.id
+                with self._write() as connection:
+                    article_id = connection.execute(
+                        sa.insert(ARTICLES).values(values).returning(ARTICLES.c.id)
+                    ).scalar_one()
+                    connection.execute(
+                        sa.insert(CLASSIFICATIONS),
+                        _classification_values(article_id, classification, now),
+                    )
+                    self._insert_keys(connection, article.keys, article_id, now)
+                    return int(article_id)
             except IntegrityError:
                 if article.url is None:
                     raise
-        with wrap_errors("storing an article"), write_session(self.engine) as session:
-            existing = session.exec(select(ArticleRow).where(ArticleRow.url == article.url)).one()
-            self._insert_keys(session, article.keys, existing.id, now)
-        return None
+            # Another task or process stored the same URL meanwhile: the keys join it.
+            with self._write() as connection:
+                existing = connection.execute(
+                    sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
+                ).scalar_one()
+                self._insert_keys(connection, article.keys, existing, now)
+            return None
 
     def save_classification(
         self, article_id: int, classification: Classification, now: datetime
     ) -> None:
-        with wrap_errors("storing a classification"), write_session(self.engine) as session:
-            session.merge(_classification_row(article_id, classification, now))
+        """Replace an article's classification (reclassification)."""
+        table = CLASSIFICATIONS
+        with wrap_errors("storing a classification"), self._write() as connection:
+            connection.execute(sa.delete(table).where(table.c.article_id == article_id))
+            connection.execute(
+                sa.insert(table), _classification_values(article_id, classification, now)
+            )
 
     def iter_articles(self, batch: int = 200) -> Iterator[StoredArticle]:
         """Every stored article, in id order, read in batches (for reclassification)."""
