@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from monitor (config.attributes) or MONITOR_DATABASE_URL."""
+"""Alembic environment: the engine comes from monitor, or from MONITOR_DATABASE_URL."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@
     /feed/{n}.xml          feed n of --feeds, listing every --feeds-th page once
     /unchanged/{n}.xml     a small feed that always answers 304 to its ETag
 
-With --unique, page i carries one extra sentence naming i at the start of its first paragraph,
+With --unique, every paragraph of page i starts with a sentence naming i,
 so that copies of the same page are not all one article by content.
 
 Run by hand or imported by the other benchmarks (`start_server`).
@@ -23,7 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench-corpus"
-_FIRST_PARAGRAPH = re.compile(rb"(<p[^>]*>)", re.I)
+_PARAGRAPH = re.compile(rb"(<p[^>]*>)", re.I)
 
 
 def load_pages() -> list[bytes]:
@@ -74,7 +74,7 @@ def start_server(feeds: int = 10, unique: bool = False) -> tuple[ThreadingHTTPSe
                 body = pages[number % len(pages)]
                 if unique:
                     stamp = f" Bench copy number {number} of this page, served for a load test only. ".encode()
-                    body = _FIRST_PARAGRAPH.sub(lambda m: m.group(1) + stamp, body, count=1)
+                    body = _PARAGRAPH.sub(lambda m: m.group(1) + stamp, body)
                 self._send(200, body, "text/html")
             elif match := re.fullmatch(r"/feed/(\d+)\.xml", self.path):
                 n = int(match.group(1))

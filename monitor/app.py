@@ -52,7 +52,12 @@ class App:
     def poll_policy(self) -> PollPolicy:
         s = self.settings
         return PollPolicy(
-            s.poll_interval, s.max_backoff, s.feed_max_bytes, s.page_max_bytes, s.fetch_pages
+            s.poll_interval,
+            s.max_backoff,
+            s.feed_max_bytes,
+            s.page_max_bytes,
+            s.fetch_pages,
+            s.new_source_lookback,
         )
 
     @contextlib.asynccontextmanager

@@ -67,6 +67,7 @@ class Settings(BaseSettings):
     max_per_host: int = 2
     poll_interval: Duration = 1800.0
     max_backoff: Duration = 86400.0
+    new_source_lookback: Duration = 7 * 86400.0
     fetch_pages: bool = True
     workers: int = Field(default_factory=lambda: os.cpu_count() or 2)
     worker_timeout: Duration = 30.0

@@ -35,6 +35,7 @@ FEED_ACCEPT = (
     "application/rss+xml, application/atom+xml, application/feed+json, application/rdf+xml, "
     "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"
 )
+_DRAIN_LIMIT = 64 * 1024
 PAGE_ACCEPT = "text/html, application/xhtml+xml;q=0.9, */*;q=0.5"
 
 
@@ -221,6 +222,7 @@ class Fetcher:
                             location = response.headers.get("location")
                             if response.status_code in _REDIRECTS and location:
                                 current = self._next_hop(current, location, visited)
+                                await _drain(response)
                                 continue
                             return await self._complete(url, current, response, max_bytes)
                         finally:
@@ -266,6 +268,7 @@ class Fetcher:
         status = response.status_code
         headers = {k.lower(): v for k, v in response.headers.items()}
         if status == 304:
+            await _drain(response)
             return FetchResult(url, final_url, status, headers, b"")
         if status >= 400 or status in _REDIRECTS:
             retry_after = None
@@ -279,6 +282,14 @@ class Fetcher:
             )
         body = await read_capped(response, max_bytes, final_url)
         return FetchResult(url, final_url, status, headers, body)
+
+
+async def _drain(response: httpx.Response) -> None:
+    """Read a small body to its end so that the connection can be reused (keep-alive)."""
+    try:
+        await read_capped(response, _DRAIN_LIMIT, str(response.url))
+    except FetchError:
+        pass  # the connection is simply not reused
 
 
 def parse_retry_after(value: str | None, now: datetime) -> float | None:

@@ -46,6 +46,7 @@ class PollPolicy:
     feed_max_bytes: int
     page_max_bytes: int
     fetch_pages: bool = True
+    new_source_lookback: float = 7 * 86400.0
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,8 @@ class _Origin:
     source_id: int | None
     name: str
     kind: str  # "poll" or "backfill"
+    # On a source's first poll, entries dated before this are history, as if backfilled.
+    history_before: datetime | None = None
 
 
 def next_poll_after_failure(
@@ -163,8 +166,14 @@ class Pipeline:
             return _Failure(source, started, exc)
         new = 0
         if parsed is not None:
+            first_poll = source.last_success_at is None
+            lookback = timedelta(seconds=self._policy.new_source_lookback)
             origin = _Origin(
-                source.url, source.id, source.name or parsed.title or source.url, "poll"
+                source.url,
+                source.id,
+                source.name or parsed.title or source.url,
+                "poll",
+                started - lookback if first_poll else None,
             )
             new = await self._ingest(origin, parsed.entries, report)
         else:
@@ -303,12 +312,16 @@ class Pipeline:
         page_date = _date_from_extraction(extracted)
         if published is None and page_date is not None and extracted is not None:
             published, raw_date = page_date, extracted.published_raw
+        date_status = classify_date(published, raw_date, now)
+        kind = origin.kind
+        if origin.history_before and published and date_status == "ok":
+            kind = "backfill" if published < origin.history_before else kind
         article = NewArticle(
             url=url,
             entry_url=entry.link,
             source_id=origin.source_id,
             source_name=origin.name,
-            origin=origin.kind,
+            origin=kind,
             title=title or text[:120].split("\n")[0],
             text=text,
             summary=entry.summary,
@@ -318,7 +331,7 @@ class Pipeline:
             extraction_error=error,
             published_raw=raw_date,
             published_at=published,
-            date_status=classify_date(published, raw_date, now),
+            date_status=date_status,
             first_seen_at=now,
             fingerprint=print_,
             keys=tuple(keys),

@@ -27,7 +27,6 @@ from monitor.models import (
 from monitor.tables import (
     ArticleRow,
     ClassificationRow,
-    FetchAttemptRow,
     MetaRow,
     SourceRow,
     metadata,
@@ -37,6 +36,8 @@ from monitor.textclean import clean_text
 DEFAULT_FEEDS_LOADED = "default_feeds_loaded"
 # Core tables for the hot paths (no ORM unit of work per article).
 ARTICLES = metadata.tables["article"]
+SOURCES = metadata.tables["source"]
+FETCH_ATTEMPTS = metadata.tables["fetch_attempt"]
 SEEN_KEYS = metadata.tables["seen_key"]
 CLASSIFICATIONS = metadata.tables["classification"]
 
@@ -172,34 +173,32 @@ class Store:
     ) -> None:
         """Store the feed's validators only now, after its entries are stored: a crash before
         this line re-reads the whole feed next time, and the seen keys skip what was stored."""
-        with wrap_errors("recording a poll"), write_session(self.engine) as session:
-            row = session.get(SourceRow, source_id)
-            if row is None:  # removed while it was being polled
-                return
-            if http_status != 304:
-                row.etag, row.last_modified = etag, last_modified
-            row.name = row.name or title
-            row.site_url = row.site_url or site_url
-            row.last_polled_at = row.last_success_at = now
-            if new_articles:
-                row.last_new_entry_at = now
-            row.consecutive_failures = 0
-            row.last_error = warning
-            row.last_error_at = now if warning else None
-            row.next_poll_at = next_poll_at
-            session.add(row)
-            session.add(
-                FetchAttemptRow(
-                    source_id=source_id,
-                    started_at=started_at,
-                    finished_at=now,
-                    outcome="not_modified" if http_status == 304 else "ok",
-                    http_status=http_status,
-                    entries=entries,
-                    new_articles=new_articles,
-                    error=clean_text(warning),
-                )
-            )
+        changes: dict[str, object] = {
+            "last_polled_at": now,
+            "last_success_at": now,
+            "consecutive_failures": 0,
+            "last_error": clean_text(warning),
+            "last_error_at": now if warning else None,
+            "next_poll_at": next_poll_at,
+            "name": sa.func.coalesce(SOURCES.c.name, title),
+            "site_url": sa.func.coalesce(SOURCES.c.site_url, site_url),
+        }
+        if http_status != 304:
+            changes.update(etag=etag, last_modified=last_modified)
+        if new_articles:
+            changes["last_new_entry_at"] = now
+        outcome = "not_modified" if http_status == 304 else "ok"
+        self._record_attempt(
+            source_id,
+            changes,
+            started_at,
+            now,
+            outcome,
+            http_status,
+            entries,
+            new_articles,
+            warning,
+        )
 
     def record_poll_failure(
         self,
@@ -213,24 +212,43 @@ class Store:
         next_poll_at: datetime,
     ) -> None:
         """Record a failed poll. `counted=False` for failures of our own network."""
-        with wrap_errors("recording a poll"), write_session(self.engine) as session:
-            row = session.get(SourceRow, source_id)
-            if row is None:
+        changes: dict[str, object] = {
+            "last_polled_at": now,
+            "last_error": clean_text(error),
+            "last_error_at": now,
+            "next_poll_at": next_poll_at,
+        }
+        if counted:
+            changes["consecutive_failures"] = SOURCES.c.consecutive_failures + 1
+        self._record_attempt(source_id, changes, started_at, now, "error", http_status, 0, 0, error)
+
+    def _record_attempt(
+        self,
+        source_id: int,
+        changes: dict[str, object],
+        started_at: datetime,
+        now: datetime,
+        outcome: str,
+        http_status: int | None,
+        entries: int,
+        new_articles: int,
+        error: str | None,
+    ) -> None:
+        with wrap_errors("recording a poll"), self._write() as connection:
+            updated = connection.execute(
+                sa.update(SOURCES).where(SOURCES.c.id == source_id).values(changes)
+            )
+            if not updated.rowcount:  # removed while it was being polled
                 return
-            row.last_polled_at = now
-            row.last_error = clean_text(error)
-            row.last_error_at = now
-            if counted:
-                row.consecutive_failures += 1
-            row.next_poll_at = next_poll_at
-            session.add(row)
-            session.add(
-                FetchAttemptRow(
+            connection.execute(
+                sa.insert(FETCH_ATTEMPTS).values(
                     source_id=source_id,
                     started_at=started_at,
                     finished_at=now,
-                    outcome="error",
+                    outcome=outcome,
                     http_status=http_status,
+                    entries=entries,
+                    new_articles=new_articles,
                     error=clean_text(error),
                 )
             )

@@ -5,6 +5,13 @@ from __future__ import annotations
 import html
 import json
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+
+
+def hours_ago(hours: float) -> str:
+    """An RFC 822 date `hours` before now, as feeds write them."""
+    return format_datetime(datetime.now(UTC) - timedelta(hours=hours), usegmt=True)
 
 
 @dataclass
@@ -12,7 +19,7 @@ class Item:
     title: str | None
     link: str | None
     guid: str | None = None
-    pub_date: str | None = "Mon, 16 Nov 2026 09:30:00 GMT"
+    pub_date: str | None = field(default_factory=lambda: hours_ago(3))
     description: str | None = None
 
 

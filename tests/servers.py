@@ -30,6 +30,7 @@ class Route:
 class Request:
     path: str
     headers: dict[str, str]
+    client_port: int = 0
 
 
 class LocalServer:

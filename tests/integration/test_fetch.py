@@ -67,6 +67,21 @@ def test_conditional_request_gets_304_with_empty_body(server: LocalServer) -> No
     assert server.requests[1].headers["if-modified-since"] == "Mon, 16 Nov 2026 09:00:00 GMT"
 
 
+def test_connections_are_reused_after_304s_and_redirects(server: LocalServer) -> None:
+    server.routes["/feed"] = Route(b"<rss/>", etag='"v1"')
+    server.routes["/old"] = Route(b"moved", status=301, headers={"Location": "/feed"})
+
+    async def run() -> None:
+        async with Fetcher(POLICY, AllowList.parse([server.host])) as fetcher:
+            for _ in range(5):
+                await fetcher.fetch(server.url("/feed"), max_bytes=100, etag='"v1"')
+                await fetcher.fetch(server.url("/old"), max_bytes=100)
+
+    asyncio.run(run())
+    assert len(server.requests) == 15
+    assert len({r.client_port for r in server.requests}) == 1
+
+
 @pytest.mark.parametrize("status", [404, 410, 500])
 def test_error_statuses_raise_with_the_status(server: LocalServer, status: int) -> None:
     server.routes["/x"] = Route(b"oops", status=status)

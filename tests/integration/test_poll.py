@@ -275,6 +275,44 @@ def test_truncated_feed_is_read_as_far_as_it_goes_with_a_warning(
     assert health.consecutive_failures == 0 and "not well-formed" in (health.last_error or "")
 
 
+def test_a_new_source_s_old_entries_are_history_and_later_ones_news(
+    app: App, server: LocalServer, workers: WorkerPool
+) -> None:
+    recent = app.clock().strftime("%a, %d %b %Y %H:%M:%S GMT")
+    feed = rss(
+        [
+            Item(
+                "Archive piece",
+                None,
+                "old",
+                pub_date="Mon, 02 Mar 2026 09:00:00 GMT",
+                description="old text",
+            ),
+            Item("This week", None, "new", pub_date=recent, description="new text"),
+            Item("Undated", None, "undated", pub_date=None, description="undated text"),
+        ]
+    )
+    subscribe(app, server, "/feed", feed)
+    poll(app, workers)
+    origins = {a.title: a.origin for a in articles(app)}
+    assert origins == {"Archive piece": "backfill", "This week": "poll", "Undated": "poll"}
+    server.routes["/feed"] = Route(
+        rss(
+            [
+                Item(
+                    "Old but new to the feed",
+                    None,
+                    "later",
+                    pub_date="Mon, 02 Mar 2026 09:00:00 GMT",
+                    description="x",
+                )
+            ]
+        )
+    )
+    poll(app, workers, force=True)
+    assert {a.title: a.origin for a in articles(app)}["Old but new to the feed"] == "poll"
+
+
 def test_future_dates_are_recorded_and_not_trusted_for_ordering(
     app: App, server: LocalServer, workers: WorkerPool
 ) -> None:
