@@ -4,8 +4,8 @@
     /feed/{n}.xml          feed n of --feeds, listing every --feeds-th page once
     /unchanged/{n}.xml     a small feed that always answers 304 to its ETag
 
-With --unique, every paragraph of page i starts with a sentence naming i,
-so that copies of the same page are not all one article by content.
+With --unique, every paragraph of page i starts with a sentence naming i and the page declares
+no canonical URL, so that copies of the same page are not all one article.
 
 Run by hand or imported by the other benchmarks (`start_server`).
 """
@@ -23,6 +23,7 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "bench-corpus"
+_CANONICAL = re.compile(rb"<link[^>]+rel=[\"']?canonical[^>]*>|<meta[^>]+og:url[^>]*>", re.I)
 _PARAGRAPH = re.compile(rb"(<p[^>]*>)", re.I)
 
 
@@ -75,6 +76,7 @@ def start_server(feeds: int = 10, unique: bool = False) -> tuple[ThreadingHTTPSe
                 if unique:
                     stamp = f" Bench copy number {number} of this page, served for a load test only. ".encode()
                     body = _PARAGRAPH.sub(lambda m: m.group(1) + stamp, body)
+                    body = _CANONICAL.sub(b"", body)
                 self._send(200, body, "text/html")
             elif match := re.fullmatch(r"/feed/(\d+)\.xml", self.path):
                 n = int(match.group(1))
