@@ -6,10 +6,12 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
-from monitor.classify_stage import ClassifyStage, unclassified
+from monitor.classify import Classifier, load_themes
+from monitor.classify_stage import ClassifyStage
 from monitor.config import Settings
 from monitor.db import bundled_path, make_engine, upgrade
 from monitor.fetch import Fetcher, FetchPolicy
@@ -90,4 +92,8 @@ def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True)
             added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
             if added:
                 log.info("new database: subscribed to the %d default feeds", added)
-    return App(settings, engine, store, clock, unclassified)
+    return App(settings, engine, store, clock, Classifier(load_themes(themes_path(settings))))
+
+
+def themes_path(settings: Settings) -> Path:
+    return settings.themes_file or bundled_path("seeds") / "themes.toml"

@@ -1,4 +1,4 @@
-"""The pipeline's classification stage. The classifier proper arrives with its own issue."""
+"""The pipeline's classification stage: any callable from (title, text) to a Classification."""
 
 from __future__ import annotations
 
@@ -9,8 +9,3 @@ from monitor.models import Classification
 
 class ClassifyStage(Protocol):
     def __call__(self, title: str, text: str) -> Classification: ...
-
-
-def unclassified(title: str, text: str) -> Classification:
-    """The stage until a classifier is configured: stored as relevant=None ("unclassified")."""
-    return Classification(relevant=None, relevance=None, themes=(), classifier="unclassified")

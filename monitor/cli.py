@@ -10,16 +10,19 @@ import sys
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from monitor import __version__
-from monitor.app import App, open_app
+from monitor.app import App, open_app, themes_path
+from monitor.classify import Classifier, load_themes
+from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
 from monitor.config import load_settings
 from monitor.db import bundled_path, make_engine, upgrade
 from monitor.discovery import discover_feed
 from monitor.errors import ConfigError, MonitorError, SourceError
+from monitor.labelled import BadLine, read_articles
 from monitor.log import configure_logging
-from monitor.models import ArticleSummary, PollReport, SourceInfo
+from monitor.models import ArticleSummary, Classification, PollReport, SourceInfo
 from monitor.opml import OpmlFeed, read_opml, write_opml
 from monitor.pipeline import backfill_seeds
 from monitor.progress import make_progress
@@ -268,6 +271,84 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _classifier() -> Classifier:
+    return Classifier(load_themes(themes_path(load_settings())))
+
+
+def _open_input(path: str) -> IO[str]:
+    try:
+        return sys.stdin if path == "-" else open(path, encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read {path}: {exc}") from exc
+
+
+def _classification_json(item_id: Any, result: Classification) -> dict[str, Any]:
+    return {
+        "id": item_id,
+        "relevant": bool(result.relevant),
+        "relevance": result.relevance,
+        "themes": [
+            {"id": m.theme_id, "score": m.score, "evidence": list(m.evidence)}
+            for m in result.themes
+        ],
+    }
+
+
+def cmd_classify_file(args: argparse.Namespace) -> int:
+    classify = _classifier()
+    bad = 0
+    with _open_input(args.file) as stream:
+        for item in read_articles(stream):
+            if isinstance(item, BadLine):
+                bad += 1
+                print(f"{args.file}:{item.line}: skipped: {item.reason}", file=sys.stderr)
+                continue
+            result = classify(item.title, item.text)
+            print(json.dumps(_classification_json(item.id, result), ensure_ascii=False))
+    sys.stdout.flush()
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def cmd_eval(args: argparse.Namespace) -> int:
+    classify = _classifier()
+    pairs: list[tuple[Labelled, Labelled]] = []
+    bad = 0
+    with _open_input(args.file) as stream:
+        for item in read_articles(stream, labelled=True):
+            if isinstance(item, BadLine):
+                bad += 1
+                print(f"{args.file}:{item.line}: skipped: {item.reason}", file=sys.stderr)
+                continue
+            result = classify(item.title, item.text)
+            gold = Labelled(bool(item.relevant), frozenset(item.themes or ()))
+            predicted = Labelled(
+                bool(result.relevant), frozenset(m.theme_id for m in result.themes)
+            )
+            pairs.append((gold, predicted))
+    report = evaluate(pairs, classify.book.ids)
+    if args.json:
+        print(json.dumps(report.as_dict(), indent=2))
+    else:
+        print(format_evaluation(report))
+    return EXIT_FAILED if bad else EXIT_OK
+
+
+def cmd_reclassify(app: App, args: argparse.Namespace) -> int:
+    progress = make_progress("reclassify")
+    progress.add_total(app.store.count_articles())
+    counts = {True: 0, False: 0}
+    try:
+        for article in app.store.iter_articles():
+            result = app.classify(article.title, article.text)
+            app.store.save_classification(article.id, result, app.clock())
+            counts[bool(result.relevant)] += 1
+            progress.advance()
+    finally:
+        progress.close()
+    print(f"reclassified {sum(counts.values())} articles: {counts[True]} relevant")
+    return EXIT_OK
+
+
 # --- parser --------------------------------------------------------------------------------
 
 
@@ -328,6 +409,21 @@ def build_parser() -> argparse.ArgumentParser:
     articles.add_argument("--limit", type=int, metavar="N")
     articles.add_argument("--json", action="store_true", help="one JSON object per line")
     articles.set_defaults(func=cmd_articles)
+
+    classify_file = commands.add_parser(
+        "classify-file", help="classify the articles of a JSON Lines file (no database)"
+    )
+    classify_file.add_argument("file", metavar="IN.jsonl", help="`-` for standard input")
+    classify_file.set_defaults(func=cmd_classify_file, raw=True)
+    evaluation = commands.add_parser(
+        "eval", help="precision, recall and F1 of the classifier on labelled JSON Lines"
+    )
+    evaluation.add_argument("file", metavar="IN.jsonl")
+    evaluation.add_argument("--json", action="store_true", help="one machine-readable object")
+    evaluation.set_defaults(func=cmd_eval, raw=True)
+    commands.add_parser(
+        "reclassify", help="classify every stored article again (after editing the themes)"
+    ).set_defaults(func=cmd_reclassify)
 
     status = commands.add_parser("status", help="counts and source health")
     status.add_argument("--json", action="store_true")

@@ -73,6 +73,7 @@ class Settings(BaseSettings):
     worker_timeout: Duration = 30.0
     worker_memory_mb: int = 1024
     load_default_feeds: bool = True
+    themes_file: Path | None = None
     log_level: str = "INFO"
 
     @classmethod

@@ -1,0 +1,112 @@
+"""The default classifier: lexical relevance plus theme evidence from keywords and exemplars."""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass
+
+from monitor.classify.relevance import OFSTED, measure, relevance_score
+from monitor.classify.text import content_words, normalise, split_sentences
+from monitor.classify.themes import Theme, ThemeBook
+from monitor.models import Classification, ThemeMatch
+
+CLASSIFIER_VERSION = "lexical-1"
+RELEVANCE_THRESHOLD = 0.3
+# A sentence this close to an exemplar (cosine of content words) counts as evidence.
+_SIMILARITY_FLOOR = 0.25
+_SENTENCES_PER_THEME = 3
+_SENTENCE_CAP = 2.0
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    text: str
+    words: frozenset[str]
+
+
+class Classifier:
+    """`classifier(title, text) -> Classification`; the pipeline's classification stage."""
+
+    def __init__(self, book: ThemeBook, relevance_threshold: float = RELEVANCE_THRESHOLD) -> None:
+        self.book = book
+        self.relevance_threshold = relevance_threshold
+        # word -> (theme, exemplar) pairs containing it, for exemplar similarity by counting
+        self._exemplar_index: dict[str, list[tuple[int, int]]] = defaultdict(list)
+        self._exemplar_sizes = [[len(w) for w in t.exemplar_words] for t in book.themes]
+        for t, theme in enumerate(book.themes):
+            for e, words in enumerate(theme.exemplar_words):
+                for word in words:
+                    self._exemplar_index[word].append((t, e))
+
+    def __call__(self, title: str, text: str) -> Classification:
+        title, text = normalise(title or ""), normalise(text or "")
+        if not (OFSTED.search(title) or OFSTED.search(text)):  # most news: decided at once
+            return Classification(False, 0.0, (), CLASSIFIER_VERSION)
+        lines = split_sentences(text)
+        if lines and lines[0] == title:  # extracted text often repeats the headline
+            lines = lines[1:]
+        relevance = round(relevance_score(measure(title, lines)), 4)
+        relevant = relevance >= self.relevance_threshold
+        if not relevant:
+            return Classification(False, relevance, (), CLASSIFIER_VERSION)
+        sentences = [_Sentence(s, content_words(s)) for s in [title, *lines] if s]
+        table = self._sentence_scores(sentences)
+        matches = [
+            m
+            for theme, scores in zip(self.book.themes, table, strict=True)
+            if (m := self._theme(theme, scores, sentences))
+        ]
+        matches.sort(key=lambda m: (-m.score, m.theme_id))
+        return Classification(True, relevance, tuple(matches), CLASSIFIER_VERSION)
+
+    def _sentence_scores(self, sentences: list[_Sentence]) -> list[list[float]]:
+        """score[theme][sentence]: keyword weights plus closeness to the theme's exemplars."""
+        # Lower-cased once (patterns are lower case; matching without IGNORECASE is twice as
+        # fast), and one newline between sentences so that no pattern spans two of them.
+        lowered = [s.text.lower() for s in sentences]
+        starts, position = [], 0
+        for line in lowered:
+            starts.append(position)
+            position += len(line) + 1
+        joined = "\n".join(lowered)
+        table = [[0.0] * len(sentences) for _ in self.book.themes]
+        for t, theme in enumerate(self.book.themes):
+            row = table[t]
+            for keyword in theme.keywords:
+                hit: set[int] = set()
+                for match in keyword.pattern.finditer(joined):
+                    hit.add(bisect_right(starts, match.start()) - 1)
+                for i in hit:
+                    row[i] += keyword.weight
+        for i, sentence in enumerate(sentences):
+            if len(sentence.words) < 4:
+                continue
+            overlap: dict[tuple[int, int], int] = defaultdict(int)
+            for word in sentence.words:
+                for pair in self._exemplar_index.get(word, ()):
+                    overlap[pair] += 1
+            best: dict[int, float] = {}
+            for (t, e), shared in overlap.items():
+                similarity = shared / math.sqrt(len(sentence.words) * self._exemplar_sizes[t][e])
+                best[t] = max(best.get(t, 0.0), similarity)
+            for t, similarity in best.items():
+                if similarity > _SIMILARITY_FLOOR:
+                    table[t][i] += 2.5 * (similarity - _SIMILARITY_FLOOR)
+        return [[min(score, _SENTENCE_CAP) for score in row] for row in table]
+
+    def _theme(
+        self, theme: Theme, scores: list[float], sentences: list[_Sentence]
+    ) -> ThemeMatch | None:
+        ranked = sorted(((score, i) for i, score in enumerate(scores)), reverse=True)
+        top = [(score, i) for score, i in ranked[:_SENTENCES_PER_THEME] if score > 0]
+        score = round(1 - math.exp(-sum(s for s, _ in top) / 2), 4)
+        if score < self.book.threshold:
+            return None
+        evidence = [
+            sentences[i].text
+            for s, i in top[: self.book.evidence_sentences]
+            if s >= 1.0 and i > 0  # the headline alone is not evidence
+        ] or [sentences[top[0][1]].text]
+        return ThemeMatch(theme.id, score, tuple(evidence))

@@ -1,0 +1,40 @@
+"""Text preparation shared by the classifier's parts."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+_QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
+_SENTENCE_END = re.compile(r"(?<=[.!?])[\"')\]]*\s+(?=[\"'(\[]?[A-Z0-9£])|\n+")
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+STOPWORDS = frozenset(
+    """a an and are as at be been but by for from had has have he her his i if in into is it
+    its of on or our she so than that the their them there these they this those to was we
+    were what when which who will with would you your not no can could should may also said
+    says more most very than all any some such only other been being do does did just about
+    over after before between out up down""".split()
+)
+
+
+def normalise(text: str) -> str:
+    """NFKC, straight quotes and hyphens, single spaces within lines."""
+    text = unicodedata.normalize("NFKC", text).translate(_QUOTES)
+    return re.sub(r"[ \t\f\v\u00a0]+", " ", text)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences of a normalised text; line breaks always end one (headlines, list items)."""
+    return [s.strip() for s in _SENTENCE_END.split(text) if s and len(s.strip()) > 1]
+
+
+def stem(word: str) -> str:
+    """A crude suffix stripper: enough to match 'inspections' with 'inspection'."""
+    for suffix in ("ing", "ed", "es", "s"):
+        if len(word) > len(suffix) + 3 and word.endswith(suffix):
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(sentence: str) -> frozenset[str]:
+    return frozenset(stem(w) for w in _WORD.findall(sentence.lower()) if w not in STOPWORDS)
