@@ -60,6 +60,7 @@ class App:
             s.page_max_bytes,
             s.fetch_pages,
             s.new_source_lookback,
+            str(themes_path(s)),
         )
 
     @contextlib.asynccontextmanager
@@ -82,17 +83,24 @@ class App:
 
 
 def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True) -> App:
-    """Connect, apply migrations and, on a new database, subscribe to the default feeds."""
+    """Connect, apply migrations and, on a new database, subscribe to the default feeds.
+
+    Seed files are read first, so that a broken one fails before anything connects."""
+    classify = Classifier(load_themes(themes_path(settings)))
+    feeds = load_feeds(bundled_path("seeds") / "feeds.toml") if settings.load_default_feeds else []
     engine = make_engine(settings.effective_database_url)
-    store = Store(engine)
-    if migrate:
-        upgrade(engine)
-        if settings.load_default_feeds:
-            feeds = load_feeds(bundled_path("seeds") / "feeds.toml")
-            added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
-            if added:
-                log.info("new database: subscribed to the %d default feeds", added)
-    return App(settings, engine, store, clock, Classifier(load_themes(themes_path(settings))))
+    try:
+        store = Store(engine)
+        if migrate:
+            upgrade(engine)
+            if feeds:
+                added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
+                if added:
+                    log.info("new database: subscribed to the %d default feeds", added)
+    except BaseException:
+        engine.dispose()
+        raise
+    return App(settings, engine, store, clock, classify)
 
 
 def themes_path(settings: Settings) -> Path:

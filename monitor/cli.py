@@ -90,7 +90,11 @@ def _print_report(report: PollReport, *, backfill: bool = False) -> None:
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
     settings = load_settings()
-    upgrade(make_engine(settings.effective_database_url))
+    engine = make_engine(settings.effective_database_url)
+    try:
+        upgrade(engine)
+    finally:
+        engine.dispose()
     print(f"database is at the newest schema: {settings.effective_database_url}")
     return EXIT_OK
 

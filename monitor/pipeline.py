@@ -47,6 +47,8 @@ class PollPolicy:
     page_max_bytes: int
     fetch_pages: bool = True
     new_source_lookback: float = 7 * 86400.0
+    # Worker processes classify pages with this themes file; None classifies in this process.
+    themes_file: str | None = None
 
 
 @dataclass(frozen=True)
@@ -280,7 +282,13 @@ class Pipeline:
             try:
                 result = await self._fetcher.fetch(link, max_bytes=self._policy.page_max_bytes)
                 final_url = canonical_url(result.final_url)
-                page = await self._workers.run(process_page, result.body, result.final_url)
+                page = await self._workers.run(
+                    process_page,
+                    result.body,
+                    result.final_url,
+                    entry.title,
+                    self._policy.themes_file,
+                )
                 error = page.error
             except SourceError as exc:
                 error = f"page not fetched: {exc}"
@@ -336,7 +344,9 @@ class Pipeline:
             fingerprint=print_,
             keys=tuple(keys),
         )
-        classification = self._classify(article.title, article.text)
+        classification = page.classification if page else None
+        if classification is None:  # no page text: classify what the feed gave
+            classification = self._classify(article.title, article.text)
         if self._store.add_article(article, classification, now) is None:
             report.duplicates += 1
             return False

@@ -58,7 +58,15 @@ def test_add_a_feed_then_poll_ingests_its_entries(
     for key in ("id", "url", "title", "source", "published", "fetched_at", "relevant", "themes"):
         assert key in rows[0]
     assert {r["url"] for r in rows} == {news.url("/news/northmoor"), news.url("/news/hillside")}
-    assert rows[0]["relevant"] is None and rows[0]["themes"] == []
+    by_url = {r["url"]: r for r in rows}
+    assert by_url[news.url("/news/hillside")]["relevant"] is False
+    assert by_url[news.url("/news/hillside")]["themes"] == []
+    assert by_url[news.url("/news/northmoor")]["relevant"] is True
+    assert "judgements-ratings" in by_url[news.url("/news/northmoor")]["themes"]
+    relevant = [
+        json.loads(line) for line in run(capsys, "articles", "--json", "--relevant")[1].splitlines()
+    ]
+    assert [r["url"] for r in relevant] == [news.url("/news/northmoor")]
     code, out, _ = run(capsys, "articles", "--limit", "1")
     assert code == 0 and len([line for line in out.splitlines() if not line.startswith(" ")]) == 1
 
@@ -126,7 +134,7 @@ def test_poll_exits_zero_and_reports_failures(
     assert code == 0 and "1 failed" in out and "HTTP 404" in out
     code, out, _ = run(capsys, "status", "--json")
     status = json.loads(out)
-    assert status["articles"] == 2 and status["relevant"] == 0
+    assert status["articles"] == 2 and status["relevant"] == 1
     down = next(s for s in status["sources"] if s["url"].endswith("/down.xml"))
     assert (
         down["consecutive_failures"] == 1

@@ -87,8 +87,10 @@ def test_new_entries_are_stored_with_extracted_text_and_kept_html(
     health = source(app, feed.id)
     assert health.etag == '"1"' and health.consecutive_failures == 0 and health.last_success_at
     assert health.next_poll_at and health.next_poll_at > health.last_success_at
-    listed = app.store.list_articles()
-    assert {a.relevant for a in listed} == {None}  # the classification stage stores "unclassified"
+    verdicts = {a.url: (a.relevant, a.themes) for a in app.store.list_articles()}
+    assert verdicts[server.url("/news/hillside")] == (False, ())
+    relevant, themes = verdicts[server.url("/news/northmoor")]
+    assert relevant is True and "judgements-ratings" in themes
 
 
 def test_unchanged_feed_is_not_parsed_again_and_force_still_sends_validators(
