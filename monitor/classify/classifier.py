@@ -42,7 +42,7 @@ class Classifier:
 
     def __call__(self, title: str, text: str) -> Classification:
         title, text = normalise(title or ""), normalise(text or "")
-        if not (OFSTED.search(title) or OFSTED.search(text)):  # most news: decided at once
+        if not (OFSTED.search(title.lower()) or OFSTED.search(text.lower())):  # decided at once
             return Classification(False, 0.0, (), CLASSIFIER_VERSION)
         lines = split_sentences(text)
         if lines and lines[0] == title:  # extracted text often repeats the headline
@@ -75,9 +75,7 @@ class Classifier:
         for t, theme in enumerate(self.book.themes):
             row = table[t]
             for keyword in theme.keywords:
-                hit: set[int] = set()
-                for match in keyword.pattern.finditer(joined):
-                    hit.add(bisect_right(starts, match.start()) - 1)
+                hit = {bisect_right(starts, start) - 1 for start in keyword.starts(joined)}
                 for i in hit:
                     row[i] += keyword.weight
         for i, sentence in enumerate(sentences):

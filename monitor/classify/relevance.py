@@ -13,7 +13,9 @@ import math
 import re
 from dataclasses import dataclass
 
-_I = re.IGNORECASE
+# The lexicons are lower case and matched against lower-cased text (twice as fast as
+# IGNORECASE); `measure` lower-cases its input.
+_I = re.NOFLAG
 
 OFSTED = re.compile(
     r"\bofsted\b|\bhmci\b|\b(?:his|her) majesty's chief inspector\b|\bilacs\b|\bjtais?\b"
@@ -86,6 +88,8 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
 
 
 def measure(title: str, sentences: list[str]) -> RelevanceSignals:
+    title = title.lower()
+    sentences = [s.lower() for s in sentences]
     body = "\n".join(sentences)
     linked = oversight = 0
     for sentence in sentences:

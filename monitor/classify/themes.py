@@ -4,17 +4,59 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.classify.text import content_words, normalise
 from monitor.errors import SeedError
 
+_WORD_CHAR = re.compile(r"\w")
+
 
 @dataclass(frozen=True)
 class Keyword:
+    """A weighted pattern. A leading `\\b` is checked here rather than by `re`, which cannot
+    skip ahead quickly when a pattern starts with an assertion (it halves the scanning time)."""
+
     pattern: re.Pattern[str]
     weight: float
+    leading_boundary: bool = False
+
+    def starts(self, text: str) -> Iterator[int]:
+        """Start offsets of the matches `re.finditer` would give for the original pattern."""
+        position = 0
+        while (match := self.pattern.search(text, position)) is not None:
+            start = match.start()
+            if self.leading_boundary and not _at_boundary(text, start):
+                position = start + 1
+                continue
+            yield start
+            position = max(match.end(), start + 1)
+
+
+def _at_boundary(text: str, index: int) -> bool:
+    before = index > 0 and _WORD_CHAR.match(text, index - 1) is not None
+    after = index < len(text) and _WORD_CHAR.match(text, index) is not None
+    return before != after
+
+
+def _top_level(source: str) -> str:
+    """The pattern without its parenthesised groups and escapes: a top-level `|` would make a
+    leading `\\b` belong to the first alternative only."""
+    depth, out, escaped = 0, [], False
+    for char in source:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+        elif depth == 0:
+            out.append(char)
+    return "".join(out)
 
 
 @dataclass(frozen=True)
@@ -52,12 +94,14 @@ def _keyword(theme_id: str, index: int, item: object) -> Keyword:
             " against lower-cased text, so write them in lower case"
         )
     try:
-        pattern = re.compile(source)
+        re.compile(source)
+        leading_boundary = source.startswith("\\b") and "|" not in _top_level(source)
+        pattern = re.compile(source[2:] if leading_boundary else source)
     except re.error as exc:
         raise SeedError(
             f"theme {theme_id!r}: keyword #{index} is not a valid regex: {exc}"
         ) from exc
-    return Keyword(pattern, float(weight))
+    return Keyword(pattern, float(weight), leading_boundary)
 
 
 def parse_themes(document: str, source: str = "themes.toml") -> ThemeBook:

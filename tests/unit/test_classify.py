@@ -178,3 +178,28 @@ def test_quality_on_the_development_set_meets_the_targets(classifier: Classifier
     assert report.relevance.recall >= 0.92
     assert report.micro_f1 >= 0.80
     assert min(s.f1 for s in report.themes.values()) >= 0.60
+
+
+@pytest.mark.parametrize(
+    "pattern",
+    [
+        r"\binadequate\b",
+        r"\b(budgets?|£\s?\d)",
+        r"\brated .{0,20}good\b",
+        r"\bcare\b|\bhome\b",
+        r"\b\d+ per cent\b",
+    ],
+)
+def test_keyword_matches_are_those_of_the_original_pattern(pattern: str) -> None:
+    from monitor.classify.themes import _keyword
+
+    keyword = _keyword("t", 1, {"pattern": pattern})
+    for text in [
+        "xinadequate inadequate, inadequate.",
+        "the budget of £5m and £ 6m; abudget budgets",
+        "rated quite good! unrated good goods rated good",
+        "carehome care home homecare",
+        "12 per cent, a12 per cent and 7 per centre",
+        "",
+    ]:
+        assert list(keyword.starts(text)) == [m.start() for m in re.finditer(pattern, text)]
