@@ -6,19 +6,23 @@ import contextlib
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
 from monitor.classify import Classifier, load_themes
-from monitor.classify_stage import ClassifyStage
 from monitor.config import Settings
 from monitor.db import bundled_path, make_engine, upgrade
+from monitor.delivery import DigestOptions, DigestService
+from monitor.digest_store import DigestStore
 from monitor.fetch import Fetcher, FetchPolicy
+from monitor.mailer import Mailer, make_mailer, require_recipients
 from monitor.models import Clock, utcnow
 from monitor.netguard import AllowList
 from monitor.pipeline import Pipeline, PollPolicy
 from monitor.progress import Progress
+from monitor.render import Settings as RenderSettings
 from monitor.seeds import load_feeds
 from monitor.store import Store
 from monitor.workers import WorkerPool
@@ -32,7 +36,7 @@ class App:
     engine: Engine
     store: Store
     clock: Clock
-    classify: ClassifyStage
+    classify: Classifier
 
     def fetcher(self) -> Fetcher:
         s = self.settings
@@ -62,6 +66,37 @@ class App:
             s.new_source_lookback,
             str(themes_path(s)),
         )
+
+    def mailer(self) -> Mailer:
+        s = self.settings
+        return make_mailer(
+            s.smtp_url,
+            outbox=s.effective_outbox_dir,
+            password=s.smtp_password.get_secret_value() if s.smtp_password else None,
+            password_file=s.smtp_password_file,
+            ca_file=s.smtp_ca_file,
+            timeout=s.smtp_timeout,
+        )
+
+    def digests(self, mailer: Mailer | None = None) -> DigestService:
+        """The digest service; raises ConfigError when the mail settings cannot work."""
+        s = self.settings
+        mailer = mailer or self.mailer()
+        require_recipients(mailer, s.digest_to)
+        options = DigestOptions(
+            sender=s.digest_from,
+            recipients=tuple(s.digest_to),
+            send_empty=s.digest_send_empty,
+            theme_names={t.id: t.name for t in self.classify.book.themes},
+            render=RenderSettings(
+                zone=s.zone,
+                schedule=s.digest_cron,
+                themes=str(s.themes_file) if s.themes_file else "the built-in themes file",
+            ),
+        )
+        # Longer than any one delivery can take, so a live sender never loses its claim.
+        lease = timedelta(seconds=max(300.0, 10 * s.smtp_timeout))
+        return DigestService(DigestStore(self.engine), mailer, options, self.clock, lease)
 
     @contextlib.asynccontextmanager
     async def pipeline(

@@ -16,6 +16,7 @@ from monitor import __version__
 from monitor.app import App, open_app, themes_path
 from monitor.classify import Classifier, load_themes
 from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
+from monitor.cli_digest import add_digest_commands
 from monitor.config import load_settings
 from monitor.db import bundled_path, make_engine, upgrade
 from monitor.discovery import discover_feed
@@ -428,6 +429,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "reclassify", help="classify every stored article again (after editing the themes)"
     ).set_defaults(func=cmd_reclassify)
+
+    add_digest_commands(commands, _parse_since)
 
     status = commands.add_parser("status", help="counts and source health")
     status.add_argument("--json", action="store_true")

@@ -9,8 +9,9 @@ import os
 import re
 from pathlib import Path
 from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     NoDecode,
@@ -75,6 +76,26 @@ class Settings(BaseSettings):
     load_default_feeds: bool = True
     themes_file: Path | None = None
     log_level: str = "INFO"
+    smtp_url: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_password_file: Path | None = None
+    smtp_ca_file: Path | None = None
+    smtp_timeout: Duration = 30.0
+    digest_from: str = "Ofsted news monitor <monitor@localhost>"
+    digest_to: CommaList = Field(default_factory=list)
+    outbox_dir: Path | None = None
+    digest_send_empty: bool = False
+    digest_cron: str = "0 7 * * *"
+    timezone: str = "Europe/London"
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from exc
+        return value
 
     @classmethod
     def settings_customise_sources(
@@ -94,6 +115,14 @@ class Settings(BaseSettings):
     @property
     def effective_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'monitor.db'}"
+
+    @property
+    def effective_outbox_dir(self) -> Path:
+        return self.outbox_dir or self.data_dir / "outbox"
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
 
 
 def load_settings(**overrides: Any) -> Settings:

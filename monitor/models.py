@@ -190,3 +190,26 @@ class StatusReport:
     relevant: int
     unclassified: int
     source_health: tuple[SourceInfo, ...]
+
+
+@dataclass(frozen=True)
+class DigestRecord:
+    """A digest as recorded: `status` is pending, sent, failed or skipped (nothing to send)."""
+
+    id: int
+    period: str
+    created_at: datetime
+    window_start: datetime | None
+    window_end: datetime
+    status: str
+    subject: str
+    message_id: str | None
+    sender: str
+    recipients: tuple[str, ...]
+    item_count: int
+    near_miss_count: int
+    attempts: int
+    next_attempt_at: datetime | None
+    sent_at: datetime | None
+    delivered_to: str | None
+    last_error: str | None

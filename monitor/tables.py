@@ -151,3 +151,59 @@ class MetaRow(SQLModel, table=True):
 
     key: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
     value: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class DigestRow(SQLModel, table=True):
+    """One digest: recorded with its items and its rendered message before it is sent.
+
+    `period` names the schedule period it belongs to (unique), so a second build for the same
+    period, from a double fire, a restart or another instance, finds this row instead.
+    """
+
+    __tablename__ = "digest"
+
+    id: int | None = Field(default=None, primary_key=True)
+    period: str = Field(sa_column=sa.Column(sa.String(80), nullable=False, unique=True))
+    created_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+    window_start: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    window_end: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+    status: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    subject: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    message_id: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    sender: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    recipients: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    message: bytes | None = Field(default=None, sa_column=sa.Column(sa.LargeBinary))
+    item_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    near_miss_count: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    attempts: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
+    next_attempt_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    lease_until: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    sent_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    delivered_to: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+
+
+class DigestItemRow(SQLModel, table=True):
+    """An article a digest carries: as a story (`item`), as another outlet's report of a
+    story (`also`) or as a near miss (`near_miss`)."""
+
+    __tablename__ = "digest_item"
+
+    digest_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("digest.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer,
+            sa.ForeignKey("article.id", ondelete="CASCADE"),
+            primary_key=True,
+            index=True,
+        )
+    )
+    kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    theme_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
+    position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))

@@ -1,0 +1,148 @@
+"""The digest commands: `digest preview`, `digest send`, `digests`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from datetime import datetime
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+from monitor.app import App
+from monitor.delivery import SendOutcome
+from monitor.digest_store import DigestStore
+from monitor.errors import ConfigError
+from monitor.models import DigestRecord
+
+EXIT_OK, EXIT_FAILED = 0, 1
+
+
+def _part(message: EmailMessage, subtype: str) -> str:
+    for part in message.walk():
+        if part.get_content_type() == f"text/{subtype}":
+            return str(part.get_content())
+    return ""
+
+
+def cmd_digest_preview(app: App, args: argparse.Namespace) -> int:
+    digest, message = app.digests().preview(since=args.since)
+    if args.html:
+        try:
+            Path(args.html).write_text(_part(message, "html"), encoding="utf-8")
+        except OSError as exc:
+            raise ConfigError(f"cannot write {args.html}: {exc.strerror or exc}") from exc
+        print(f"wrote the HTML part to {args.html}", file=sys.stderr)
+    if args.text or not args.html:
+        print(f"Subject: {message['Subject']}\n")
+        sys.stdout.write(_part(message, "plain"))
+    if digest.is_empty:
+        print("(nothing new: `digest send` would not send this one)", file=sys.stderr)
+    return EXIT_OK
+
+
+def _describe(outcome: SendOutcome) -> str:
+    if outcome.status == "sent":
+        note = f" ({outcome.error})" if outcome.error else ""
+        return f"digest {outcome.digest_id}: sent to {outcome.where}{note}"
+    if outcome.status == "retry":
+        return (
+            f"digest {outcome.digest_id}: not delivered, will retry after "
+            f"{outcome.next_attempt_at:%Y-%m-%d %H:%M UTC}: {outcome.error}"
+        )
+    if outcome.status == "failed":
+        return f"digest {outcome.digest_id}: failed: {outcome.error}"
+    return f"digest {outcome.digest_id}: being sent by another process, or already sent"
+
+
+def cmd_digest_send(app: App, args: argparse.Namespace) -> int:
+    service = app.digests()
+    outcomes = service.retry_pending(ignore_backoff=True)
+    record, _ = service.create(f"manual/{app.clock().isoformat()}")
+    if record.status == "skipped":
+        print(
+            f"digest {record.id}: nothing new, no email "
+            "(set MONITOR_DIGEST_SEND_EMPTY=true to send one anyway)"
+        )
+    else:
+        print(
+            f"digest {record.id}: {record.item_count} stories, {record.near_miss_count} near misses"
+        )
+        outcomes.append(service.send(record.id))
+    for outcome in outcomes:
+        print(_describe(outcome))
+    failed = any(o.status in ("retry", "failed") for o in outcomes)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def digest_json(record: DigestRecord) -> dict[str, Any]:
+    return {
+        "id": record.id,
+        "period": record.period,
+        "created_at": _iso(record.created_at),
+        "window_start": _iso(record.window_start),
+        "window_end": _iso(record.window_end),
+        "status": record.status,
+        "items": record.item_count,
+        "near_misses": record.near_miss_count,
+        "subject": record.subject,
+        "message_id": record.message_id,
+        "recipients": list(record.recipients),
+        "attempts": record.attempts,
+        "next_attempt_at": _iso(record.next_attempt_at),
+        "sent_at": _iso(record.sent_at),
+        "delivered_to": record.delivered_to,
+        "error": record.last_error,
+    }
+
+
+def cmd_digests(app: App, args: argparse.Namespace) -> int:
+    records = DigestStore(app.engine).list(limit=args.limit)
+    if args.json:
+        print(json.dumps([digest_json(r) for r in records], indent=2, ensure_ascii=False))
+        return EXIT_OK
+    if not records:
+        print("no digests yet: `monitor digest send` builds and sends one")
+    for r in records:
+        when = r.sent_at or r.created_at
+        to = ", ".join(r.recipients) or "-"
+        print(f"{r.id:>4}  {when:%Y-%m-%d %H:%M}  {r.status:<8} {r.item_count:>3} stories  to {to}")
+        if r.delivered_to:
+            print(f"      delivered: {r.delivered_to}")
+        if r.status == "pending" and r.next_attempt_at:
+            retry = f"{r.next_attempt_at:%Y-%m-%d %H:%M UTC}"
+            print(f"      next attempt: {retry} (attempt {r.attempts + 1})")
+        if r.last_error:
+            print(f"      error: {r.last_error}")
+    return EXIT_OK
+
+
+def add_digest_commands(commands: Any, parse_since: Callable[[str], datetime]) -> None:
+    digest = commands.add_parser("digest", help="build and send the digest email").add_subparsers(
+        dest="digest_command", required=True
+    )
+    preview = digest.add_parser(
+        "preview", help="build the next digest without sending it or moving anything forward"
+    )
+    preview.add_argument(
+        "--since",
+        type=parse_since,
+        metavar="DATE",
+        help="cover everything relevant since DATE, including articles already sent",
+    )
+    preview.add_argument("--html", metavar="FILE", help="write the HTML part to FILE")
+    preview.add_argument("--text", action="store_true", help="print the text part (the default)")
+    preview.set_defaults(func=cmd_digest_preview)
+    digest.add_parser(
+        "send", help="retry pending digests, then build and send the next one"
+    ).set_defaults(func=cmd_digest_send)
+    digests = commands.add_parser("digests", help="the digests recorded, newest first")
+    digests.add_argument("--json", action="store_true")
+    digests.add_argument("--limit", type=int, metavar="N")
+    digests.set_defaults(func=cmd_digests)

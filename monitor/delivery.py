@@ -1,0 +1,192 @@
+"""The digest lifecycle: build and record (pending), send, then sent / retry later / failed.
+
+The rendered message is stored with the digest, so every resend (after a failure, a crash or
+a lost reply) is byte-for-byte the same email with the same Message-ID.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+from monitor.digest import Digest, build_digest
+from monitor.digest_store import DigestDraft, DigestStore, Gathered
+from monitor.errors import DeliveryError
+from monitor.mailer import Delivery, Mailer
+from monitor.models import Clock, DigestRecord
+from monitor.render import Envelope, envelope_address, render_digest, subject
+from monitor.render import Settings as RenderSettings
+
+log = logging.getLogger(__name__)
+
+RETRY_FIRST = timedelta(minutes=5)
+RETRY_LONGEST = timedelta(hours=6)
+# Transient failures in a row before a digest is given up (its articles then go out again
+# in the next digest): 5 minutes doubling to 6 hours is about 16 hours of trying.
+MAX_ATTEMPTS = 8
+# How long back from the last period's end articles are looked for again; see digest_store.
+LATE_COMMIT_SLACK = timedelta(hours=6)
+
+
+@dataclass(frozen=True)
+class DigestOptions:
+    sender: str
+    recipients: tuple[str, ...]
+    send_empty: bool
+    theme_names: Mapping[str, str]
+    render: RenderSettings
+
+
+@dataclass(frozen=True)
+class SendOutcome:
+    """`status`: sent, retry (pending, tried again at `next_attempt_at`), failed, or busy
+    (another sender holds it, or it was sent meanwhile)."""
+
+    digest_id: int
+    status: str
+    where: str | None = None
+    error: str | None = None
+    next_attempt_at: datetime | None = None
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """The wait after the `attempts`-th failed attempt (1, 2, ...)."""
+    delay: timedelta = RETRY_FIRST * 2 ** max(attempts - 1, 0)
+    return min(delay, RETRY_LONGEST)
+
+
+class DigestService:
+    def __init__(
+        self,
+        store: DigestStore,
+        mailer: Mailer,
+        options: DigestOptions,
+        clock: Clock,
+        lease: timedelta,
+    ) -> None:
+        self.store = store
+        self.mailer = mailer
+        self.options = options
+        self.clock = clock
+        self.lease = lease
+
+    def preview(self, since: datetime | None = None) -> tuple[Digest, EmailMessage]:
+        """The next digest as it would be sent now; nothing is recorded or moved forward."""
+        now = self.clock()
+        gathered = self.store.gather(now, since=since, slack=LATE_COMMIT_SLACK)
+        digest = self._build(gathered, now)
+        return digest, self._render(digest, now)
+
+    def create(self, period: str) -> tuple[DigestRecord, bool]:
+        """Record the digest for `period` (once per period); (record, created)."""
+        now = self.clock()
+        record, created = self.store.create(
+            period, now, now, slack=LATE_COMMIT_SLACK, build=lambda g: self._draft(g, now)
+        )
+        if created and record.status == "skipped":
+            log.info("digest %s: nothing new, no email", record.id)
+        elif created:
+            log.info(
+                "digest %s recorded: %d stories, %d near misses",
+                record.id,
+                record.item_count,
+                record.near_miss_count,
+            )
+        return record, created
+
+    def retry_pending(self, *, ignore_backoff: bool = False) -> list[SendOutcome]:
+        """Send the pending digests that are due (all of them with `ignore_backoff`)."""
+        return [self.send(i) for i in self.store.due(self.clock(), ignore_backoff=ignore_backoff)]
+
+    def send(self, digest_id: int) -> SendOutcome:
+        claimed = self.store.claim(digest_id, self.clock(), self.lease)
+        if claimed is None:
+            return SendOutcome(digest_id, "busy")
+        record = claimed.record
+        delivery = Delivery(
+            digest_id=record.id,
+            created_at=record.created_at,
+            message=claimed.message,
+            sender=envelope_address(record.sender),
+            recipients=tuple(envelope_address(r) for r in record.recipients),
+        )
+        try:
+            receipt = self.mailer.deliver(delivery)
+        except DeliveryError as exc:
+            return self._failed(record, exc)
+        self.store.mark_sent(record.id, self.clock(), receipt.where, receipt.refused)
+        log.info("digest %s delivered: %s", record.id, receipt.where)
+        if receipt.refused:
+            log.warning("digest %s: %s", record.id, receipt.refused)
+        return SendOutcome(record.id, "sent", where=receipt.where, error=receipt.refused)
+
+    def _failed(self, record: DigestRecord, exc: DeliveryError) -> SendOutcome:
+        error = str(exc)
+        if exc.permanent or record.attempts >= MAX_ATTEMPTS:
+            if not exc.permanent:
+                error = f"gave up after {record.attempts} attempts: {error}"
+            self.store.mark_failed(record.id, error)
+            log.error(
+                "digest %s failed: %s (its articles go into the next digest)", record.id, error
+            )
+            return SendOutcome(record.id, "failed", error=error)
+        retry_at = self.clock() + retry_delay(record.attempts)
+        self.store.mark_retry(record.id, error, retry_at)
+        log.warning("digest %s not delivered, retrying after %s: %s", record.id, retry_at, error)
+        return SendOutcome(record.id, "retry", error=error, next_attempt_at=retry_at)
+
+    # --- pure steps --------------------------------------------------------------------
+
+    def _build(self, gathered: Gathered, now: datetime) -> Digest:
+        return build_digest(
+            gathered.candidates,
+            gathered.activity,
+            self.options.theme_names,
+            since=gathered.since,
+            until=now,
+        )
+
+    def _render(self, digest: Digest, now: datetime) -> EmailMessage:
+        o = self.options
+        domain = envelope_address(o.sender).rpartition("@")[2] or "monitor.invalid"
+        envelope = Envelope(o.sender, o.recipients, make_msgid("digest", domain=domain), now)
+        return render_digest(digest, envelope, o.render)
+
+    def _draft(self, gathered: Gathered, now: datetime) -> DigestDraft:
+        digest = self._build(gathered, now)
+        o = self.options
+        if digest.is_empty and not o.send_empty:
+            return DigestDraft(
+                status="skipped",
+                window_start=digest.since,
+                subject=subject(digest, o.render.zone),
+                message_id=None,
+                sender=o.sender,
+                recipients=o.recipients,
+                message=None,
+                items=(),
+                item_count=0,
+                near_miss_count=0,
+            )
+        message = self._render(digest, now)
+        items: list[tuple[int, str, str | None]] = []
+        for item in digest.items:
+            items.append((item.article.id, "item", item.theme_id))
+            items.extend((other.id, "also", item.theme_id) for other in item.also)
+        items.extend((article.id, "near_miss", None) for article in digest.near_misses)
+        return DigestDraft(
+            status="pending",
+            window_start=digest.since,
+            subject=str(message["Subject"]),
+            message_id=str(message["Message-ID"]),
+            sender=o.sender,
+            recipients=o.recipients,
+            message=message.as_bytes(),
+            items=tuple(items),
+            item_count=digest.story_count,
+            near_miss_count=len(digest.near_misses),
+        )

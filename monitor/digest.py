@@ -1,0 +1,222 @@
+"""What a digest says: stories grouped by theme, near misses and source coverage. Pure."""
+
+from __future__ import annotations
+
+import itertools
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Literal
+
+from monitor.dedupe import group_same_stories
+from monitor.models import ThemeMatch
+
+# Articles scoring at least this, but below the classifier's threshold, are near misses.
+NEAR_MISS_FLOOR = 0.15
+NEAR_MISS_LIMIT = 10
+# A source is quiet when its silence is this many times its usual gap between new entries...
+QUIET_FACTOR = 4
+# ...and at least this long (a daily source missing one day is not news).
+QUIET_MINIMUM = timedelta(days=2)
+# Fewer new-entry events than this and nothing is "usual" yet.
+QUIET_MIN_EVENTS = 3
+OTHER_SECTION = "Other Ofsted and children's social care news"
+EXCERPT_CHARS = 280
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored article that may go into a digest, with its classification."""
+
+    id: int
+    url: str | None
+    title: str
+    source: str
+    published_at: datetime | None  # only a date we trust
+    first_seen_at: datetime
+    relevant: bool
+    relevance: float
+    themes: tuple[ThemeMatch, ...]
+    text: str
+    summary: str | None = None
+
+    @property
+    def date(self) -> datetime:
+        return self.published_at or self.first_seen_at
+
+
+@dataclass(frozen=True)
+class DigestItem:
+    """One story: its best article, and the other outlets that reported it (`also`)."""
+
+    article: Candidate
+    theme_id: str | None
+    tags: tuple[str, ...]
+    evidence: tuple[str, ...]
+    also: tuple[Candidate, ...]
+
+
+@dataclass(frozen=True)
+class ThemeSection:
+    theme_id: str | None
+    name: str
+    items: tuple[DigestItem, ...]
+
+
+@dataclass(frozen=True)
+class SourceActivity:
+    """What a source did in a digest's period, as the store records it."""
+
+    name: str
+    url: str
+    polls_ok: int
+    polls_failed: int
+    last_poll_failed: bool
+    last_error: str | None
+    new_articles: int
+    last_new_entry_at: datetime | None
+    new_entry_times: tuple[datetime, ...]  # recent polls that found new entries, oldest first
+
+
+CoverageState = Literal["failing", "not polled", "quiet", "ok"]
+
+
+@dataclass(frozen=True)
+class SourceCoverage:
+    name: str
+    url: str
+    state: CoverageState
+    polls_ok: int
+    polls_failed: int
+    new_articles: int
+    error: str | None
+    silent_for: timedelta | None  # set when quiet
+
+
+@dataclass(frozen=True)
+class Digest:
+    since: datetime | None
+    until: datetime
+    sections: tuple[ThemeSection, ...]
+    near_misses: tuple[Candidate, ...]
+    coverage: tuple[SourceCoverage, ...]
+
+    @property
+    def items(self) -> tuple[DigestItem, ...]:
+        return tuple(item for section in self.sections for item in section.items)
+
+    @property
+    def story_count(self) -> int:
+        return len(self.items)
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.sections
+
+
+def build_digest(
+    candidates: Sequence[Candidate],
+    activity: Sequence[SourceActivity],
+    theme_names: Mapping[str, str],
+    *,
+    since: datetime | None,
+    until: datetime,
+) -> Digest:
+    """Group the relevant candidates into stories and sections; pick the near misses.
+
+    An article sits under its highest-scoring theme and shows its other themes as tags;
+    sections follow the order of `theme_names`, then articles matching no theme. Within a
+    section: the more relevant first (in steps of 0.1), then the most recent.
+    """
+    relevant = sorted((c for c in candidates if c.relevant), key=_rank)
+    stories = group_same_stories([f"{c.title}\n{c.text}" for c in relevant])
+    items = [_item([relevant[i] for i in group], theme_names) for group in stories]
+    sections = []
+    for theme_id, name in [*theme_names.items(), (None, OTHER_SECTION)]:
+        members = sorted(
+            (i for i in items if i.theme_id == theme_id), key=lambda i: _rank(i.article)
+        )
+        if members:
+            sections.append(ThemeSection(theme_id, name, tuple(members)))
+    near = sorted(
+        (c for c in candidates if not c.relevant and c.relevance >= NEAR_MISS_FLOOR),
+        key=lambda c: (-c.relevance, -c.date.timestamp(), c.id),
+    )
+    return Digest(
+        since=since,
+        until=until,
+        sections=tuple(sections),
+        near_misses=tuple(near[:NEAR_MISS_LIMIT]),
+        coverage=summarise_coverage(activity, until),
+    )
+
+
+def _rank(candidate: Candidate) -> tuple[float, float, int]:
+    band = int(candidate.relevance * 10 + 1e-9)
+    return (-band, -candidate.date.timestamp(), candidate.id)
+
+
+def _item(story: list[Candidate], theme_names: Mapping[str, str]) -> DigestItem:
+    lead, others = story[0], story[1:]
+    known = [m for m in lead.themes if m.theme_id in theme_names]
+    top = known[0] if known else None
+    evidence = top.evidence[:2] if top and top.evidence else (_excerpt(lead),)
+    return DigestItem(
+        article=lead,
+        theme_id=top.theme_id if top else None,
+        tags=tuple(theme_names[m.theme_id] for m in known[1:]),
+        evidence=tuple(e for e in evidence if e),
+        also=tuple(sorted(others, key=lambda c: (c.first_seen_at, c.id))),
+    )
+
+
+def _excerpt(candidate: Candidate) -> str:
+    text = " ".join((candidate.summary or candidate.text).split())
+    if len(text) <= EXCERPT_CHARS:
+        return text
+    return text[:EXCERPT_CHARS].rsplit(" ", 1)[0] + " …"
+
+
+def summarise_coverage(
+    activity: Sequence[SourceActivity], now: datetime
+) -> tuple[SourceCoverage, ...]:
+    """Each source's state, the worrying ones first: failing, not polled, quiet, then ok."""
+    order: dict[CoverageState, int] = {"failing": 0, "not polled": 1, "quiet": 2, "ok": 3}
+    found = []
+    for source in activity:
+        silent = quiet_for(source, now)
+        state: CoverageState
+        if source.polls_ok + source.polls_failed == 0:
+            state = "not polled"
+        elif source.last_poll_failed:
+            state = "failing"
+        elif silent is not None:
+            state = "quiet"
+        else:
+            state = "ok"
+        found.append(
+            SourceCoverage(
+                name=source.name,
+                url=source.url,
+                state=state,
+                polls_ok=source.polls_ok,
+                polls_failed=source.polls_failed,
+                new_articles=source.new_articles,
+                error=source.last_error if source.polls_failed else None,
+                silent_for=silent,
+            )
+        )
+    return tuple(sorted(found, key=lambda c: (order[c.state], c.name.casefold())))
+
+
+def quiet_for(source: SourceActivity, now: datetime) -> timedelta | None:
+    """How long a source has gone without new entries, when that is much longer than usual."""
+    times = source.new_entry_times
+    if source.last_new_entry_at is None or len(times) < QUIET_MIN_EVENTS:
+        return None
+    usual = statistics.median((b - a).total_seconds() for a, b in itertools.pairwise(times))
+    silence = now - source.last_new_entry_at
+    if silence > max(QUIET_MINIMUM, timedelta(seconds=usual * QUIET_FACTOR)):
+        return silence
+    return None

@@ -1,0 +1,434 @@
+"""Digests in the database: what the next one may carry, recording it, and its delivery state.
+
+A digest is built inside one write transaction that first takes the digest lock (BEGIN
+IMMEDIATE on SQLite, a transaction-scoped advisory lock on PostgreSQL), so two builders never
+pick the same articles, and the row, its items and its rendered message commit together.
+Sending claims a digest with a lease (a conditional UPDATE), so two senders never send it at
+once, and a sender that died mid-send leaves a digest that is retried when the lease ends.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections import defaultdict
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from monitor.db import WRITE_OPTIONS, wrap_errors
+from monitor.digest import NEAR_MISS_FLOOR, Candidate, SourceActivity
+from monitor.models import DigestRecord, ThemeMatch
+from monitor.tables import metadata
+from monitor.textclean import clean_text
+
+ARTICLES = metadata.tables["article"]
+CLASSIFICATIONS = metadata.tables["classification"]
+SOURCES = metadata.tables["source"]
+FETCH_ATTEMPTS = metadata.tables["fetch_attempt"]
+DIGESTS = metadata.tables["digest"]
+DIGEST_ITEMS = metadata.tables["digest_item"]
+
+# Statuses whose items are spoken for; a failed digest gives its articles back.
+HOLDING = ("pending", "sent")
+# Statuses whose period counts as covered.
+COVERING = ("pending", "sent", "skipped")
+# The advisory lock key that serialises digest builds on PostgreSQL ("mon" + 1).
+BUILD_LOCK_KEY = 0x6D6F6E01
+# How far back "usual" posting frequency is judged from, and from how many events.
+ACTIVITY_HISTORY = timedelta(days=60)
+ACTIVITY_EVENTS = 20
+
+
+@dataclass(frozen=True)
+class DigestDraft:
+    """A built and rendered digest, ready to be recorded (`status` pending or skipped)."""
+
+    status: str
+    window_start: datetime | None
+    subject: str
+    message_id: str | None
+    sender: str
+    recipients: tuple[str, ...]
+    message: bytes | None
+    items: tuple[tuple[int, str, str | None], ...]  # (article id, kind, theme id), in order
+    item_count: int
+    near_miss_count: int
+
+
+@dataclass(frozen=True)
+class Gathered:
+    """What a digest is built from."""
+
+    since: datetime | None
+    candidates: list[Candidate]
+    activity: list[SourceActivity]
+
+
+@dataclass(frozen=True)
+class ClaimedDigest:
+    record: DigestRecord
+    message: bytes
+
+
+def _record(row: Any) -> DigestRecord:
+    m = row._mapping
+    return DigestRecord(
+        id=m["id"],
+        period=m["period"],
+        created_at=m["created_at"],
+        window_start=m["window_start"],
+        window_end=m["window_end"],
+        status=m["status"],
+        subject=m["subject"],
+        message_id=m["message_id"],
+        sender=m["sender"],
+        recipients=tuple(m["recipients"] or ()),
+        item_count=m["item_count"],
+        near_miss_count=m["near_miss_count"],
+        attempts=m["attempts"],
+        next_attempt_at=m["next_attempt_at"],
+        sent_at=m["sent_at"],
+        delivered_to=m["delivered_to"],
+        last_error=m["last_error"],
+    )
+
+
+_RECORD_COLUMNS = [c for c in DIGESTS.c if c.name not in ("message", "lease_until")]
+
+
+class DigestStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    # --- building ------------------------------------------------------------------------
+
+    def gather(
+        self, until: datetime, *, since: datetime | None = None, slack: timedelta
+    ) -> Gathered:
+        """Read what the next digest would hold, without a lock (for previews). With `since`,
+        everything relevant since then, including articles earlier digests carried."""
+        with wrap_errors("reading the next digest"), self.engine.connect() as connection:
+            return _gather(connection, until, since=since, slack=slack)
+
+    def create(
+        self,
+        period: str,
+        until: datetime,
+        now: datetime,
+        *,
+        slack: timedelta,
+        build: Callable[[Gathered], DigestDraft],
+    ) -> tuple[DigestRecord, bool]:
+        """Record the digest for `period`, built by `build` under the digest lock.
+
+        Returns (record, created); when the period already has a digest, that one and False.
+        """
+        with wrap_errors("recording a digest"):
+            try:
+                with self._write() as connection:
+                    if connection.dialect.name == "postgresql":
+                        connection.execute(sa.select(sa.func.pg_advisory_xact_lock(BUILD_LOCK_KEY)))
+                    existing = _find_period(connection, period)
+                    if existing is not None:
+                        return existing, False
+                    draft = build(_gather(connection, until, since=None, slack=slack))
+                    digest_id = _insert(connection, period, until, now, draft)
+            except IntegrityError:  # another builder without our lock (cannot happen) won
+                with self.engine.connect() as connection:
+                    found = _find_period(connection, period)
+                if found is None:
+                    raise
+                return found, False
+        record = self.get(digest_id)
+        assert record is not None
+        return record, True
+
+    # --- sending -------------------------------------------------------------------------
+
+    def due(self, now: datetime, *, ignore_backoff: bool = False) -> list[int]:
+        """Pending digests that may be sent now, oldest first."""
+        query = sa.select(DIGESTS.c.id).where(DIGESTS.c.status == "pending").order_by(DIGESTS.c.id)
+        if not ignore_backoff:
+            query = query.where(
+                sa.or_(DIGESTS.c.next_attempt_at.is_(None), DIGESTS.c.next_attempt_at <= now)
+            )
+        with wrap_errors("reading pending digests"), self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
+
+    def claim(self, digest_id: int, now: datetime, lease: timedelta) -> ClaimedDigest | None:
+        """Take a pending digest for sending until `now + lease`; None if it is not ours to
+        send (sent meanwhile, or another sender holds it)."""
+        d = DIGESTS
+        with wrap_errors("claiming a digest"), self._write() as connection:
+            taken = connection.execute(
+                sa.update(d)
+                .where(
+                    d.c.id == digest_id,
+                    d.c.status == "pending",
+                    sa.or_(d.c.lease_until.is_(None), d.c.lease_until <= now),
+                )
+                .values(lease_until=now + lease, attempts=d.c.attempts + 1)
+            )
+            if not taken.rowcount:
+                return None
+            row = connection.execute(
+                sa.select(*_RECORD_COLUMNS, d.c.message).where(d.c.id == digest_id)
+            ).one()
+        return ClaimedDigest(_record(row), bytes(row._mapping["message"] or b""))
+
+    def mark_sent(self, digest_id: int, now: datetime, where: str, note: str | None) -> None:
+        self._finish(digest_id, status="sent", sent_at=now, delivered_to=where, last_error=note)
+
+    def mark_retry(self, digest_id: int, error: str, next_attempt_at: datetime) -> None:
+        self._finish(digest_id, status="pending", last_error=error, next_attempt_at=next_attempt_at)
+
+    def mark_failed(self, digest_id: int, error: str) -> None:
+        self._finish(digest_id, status="failed", last_error=error, next_attempt_at=None)
+
+    def _finish(self, digest_id: int, **values: object) -> None:
+        if isinstance(values.get("last_error"), str):
+            values["last_error"] = clean_text(str(values["last_error"]))
+        with wrap_errors("recording a delivery"), self._write() as connection:
+            connection.execute(
+                sa.update(DIGESTS)
+                .where(DIGESTS.c.id == digest_id)
+                .values(lease_until=None, **values)
+            )
+
+    # --- reading -------------------------------------------------------------------------
+
+    def get(self, digest_id: int) -> DigestRecord | None:
+        query = sa.select(*_RECORD_COLUMNS).where(DIGESTS.c.id == digest_id)
+        with wrap_errors("reading digests"), self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return _record(row) if row else None
+
+    def list(self, limit: int | None = None) -> list[DigestRecord]:
+        """Newest first."""
+        query = sa.select(*_RECORD_COLUMNS).order_by(DIGESTS.c.id.desc()).limit(limit)
+        with wrap_errors("reading digests"), self.engine.connect() as connection:
+            return [_record(r) for r in connection.execute(query)]
+
+    def message(self, digest_id: int) -> bytes | None:
+        query = sa.select(DIGESTS.c.message).where(DIGESTS.c.id == digest_id)
+        with wrap_errors("reading digests"), self.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return bytes(found) if found is not None else None
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[sa.Connection]:
+        with self.engine.execution_options(**WRITE_OPTIONS).begin() as connection:
+            yield connection
+
+
+def _find_period(connection: sa.Connection, period: str) -> DigestRecord | None:
+    row = connection.execute(sa.select(*_RECORD_COLUMNS).where(DIGESTS.c.period == period)).first()
+    return _record(row) if row else None
+
+
+def _insert(
+    connection: sa.Connection, period: str, until: datetime, now: datetime, draft: DigestDraft
+) -> int:
+    digest_id = connection.execute(
+        sa.insert(DIGESTS)
+        .values(
+            period=period,
+            created_at=now,
+            window_start=draft.window_start,
+            window_end=until,
+            status=draft.status,
+            subject=draft.subject,
+            message_id=draft.message_id,
+            sender=draft.sender,
+            recipients=list(draft.recipients),
+            message=draft.message,
+            item_count=draft.item_count,
+            near_miss_count=draft.near_miss_count,
+            attempts=0,
+        )
+        .returning(DIGESTS.c.id)
+    ).scalar_one()
+    if draft.items:
+        connection.execute(
+            sa.insert(DIGEST_ITEMS),
+            [
+                {
+                    "digest_id": digest_id,
+                    "article_id": article_id,
+                    "kind": kind,
+                    "theme_id": theme_id,
+                    "position": position,
+                }
+                for position, (article_id, kind, theme_id) in enumerate(draft.items)
+            ],
+        )
+    return int(digest_id)
+
+
+def window_start(connection: sa.Connection) -> datetime | None:
+    """Where the next digest's period starts: the end of the last period covered, or the
+    start of an unsent (failed) period after it, whose articles go out again."""
+    d = DIGESTS
+    covered = connection.execute(
+        sa.select(sa.func.max(d.c.window_end)).where(d.c.status.in_(COVERING))
+    ).scalar()
+    failed = sa.select(d.c.window_start).where(d.c.status == "failed")
+    if covered is not None:
+        failed = failed.where(d.c.window_end > covered)
+    starts = list(connection.execute(failed).scalars())
+    if not starts:
+        return _aware(covered)
+    if any(s is None for s in starts):
+        return None
+    return _aware(min(starts))
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates bypass the column type: SQLite hands back naive UTC or text."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _gather(
+    connection: sa.Connection, until: datetime, *, since: datetime | None, slack: timedelta
+) -> Gathered:
+    explicit = since is not None
+    start = since if explicit else window_start(connection)
+    a, c = ARTICLES, CLASSIFICATIONS
+    query = (
+        sa.select(
+            a.c.id,
+            a.c.url,
+            a.c.title,
+            a.c.source_name,
+            a.c.published_at,
+            a.c.date_status,
+            a.c.first_seen_at,
+            a.c.summary,
+            a.c.text,
+            c.c.relevant,
+            c.c.relevance,
+            c.c.themes,
+        )
+        .join(c, c.c.article_id == a.c.id)
+        .where(
+            a.c.origin == "poll",
+            a.c.first_seen_at < until,
+            sa.or_(c.c.relevant.is_(True), c.c.relevance >= NEAR_MISS_FLOOR),
+        )
+    )
+    if start is not None:
+        # Slack: a poll stamps first_seen_at before it commits, so an article can become
+        # visible after a digest ending later was built; the items check keeps it single.
+        query = query.where(a.c.first_seen_at >= (start if explicit else start - slack))
+    if not explicit:
+        held = (
+            sa.select(DIGEST_ITEMS.c.article_id)
+            .join(DIGESTS, DIGESTS.c.id == DIGEST_ITEMS.c.digest_id)
+            .where(DIGESTS.c.status.in_(HOLDING))
+        )
+        query = query.where(a.c.id.not_in(held))
+    candidates = [_candidate(row._mapping) for row in connection.execute(query)]
+    return Gathered(start, candidates, _activity(connection, start, until))
+
+
+def _candidate(m: sa.RowMapping) -> Candidate:
+    themes = tuple(
+        ThemeMatch(str(t["id"]), float(t["score"]), tuple(str(e) for e in t.get("evidence", ())))
+        for t in m["themes"] or ()
+    )
+    return Candidate(
+        id=m["id"],
+        url=m["url"],
+        title=m["title"],
+        source=m["source_name"],
+        published_at=m["published_at"] if m["date_status"] == "ok" else None,
+        first_seen_at=m["first_seen_at"],
+        relevant=bool(m["relevant"]),
+        relevance=float(m["relevance"] or 0.0),
+        themes=themes,
+        text=m["text"],
+        summary=m["summary"],
+    )
+
+
+def _activity(
+    connection: sa.Connection, since: datetime | None, until: datetime
+) -> list[SourceActivity]:
+    f, s = FETCH_ATTEMPTS, SOURCES
+    in_window = [f.c.started_at < until]
+    if since is not None:
+        in_window.append(f.c.started_at >= since)
+    ok = sa.case((f.c.outcome != "error", 1), else_=0)
+    totals = {
+        row.source_id: row
+        for row in connection.execute(
+            sa.select(
+                f.c.source_id,
+                sa.func.sum(ok).label("ok"),
+                sa.func.count().label("polls"),
+                sa.func.sum(f.c.new_articles).label("new"),
+                sa.func.max(f.c.id).label("last_id"),
+                sa.func.max(sa.case((f.c.outcome == "error", f.c.id), else_=None)).label(
+                    "error_id"
+                ),
+            )
+            .where(*in_window)
+            .group_by(f.c.source_id)
+        )
+    }
+    wanted = [i for t in totals.values() for i in (t.last_id, t.error_id) if i is not None]
+    attempts = {
+        row.id: row
+        for row in connection.execute(
+            sa.select(f.c.id, f.c.outcome, f.c.error).where(f.c.id.in_(wanted))
+        )
+    }
+    events: dict[int, list[datetime]] = defaultdict(list)
+    numbered = (
+        sa.select(
+            f.c.source_id,
+            f.c.started_at,
+            sa.func.row_number()
+            .over(partition_by=f.c.source_id, order_by=f.c.started_at.desc())
+            .label("n"),
+        )
+        .where(f.c.new_articles > 0, f.c.started_at >= until - ACTIVITY_HISTORY)
+        .subquery()
+    )
+    for row in connection.execute(
+        sa.select(numbered.c.source_id, numbered.c.started_at)
+        .where(numbered.c.n <= ACTIVITY_EVENTS)
+        .order_by(numbered.c.source_id, numbered.c.started_at)
+    ):
+        events[row.source_id].append(_aware(row.started_at) or until)
+    found = []
+    for source in connection.execute(
+        sa.select(s.c.id, s.c.name, s.c.url, s.c.last_new_entry_at).order_by(s.c.id)
+    ):
+        total = totals.get(source.id)
+        last = attempts.get(total.last_id) if total else None
+        failure = attempts.get(total.error_id) if total and total.error_id else None
+        polls_ok = int(total.ok or 0) if total else 0
+        found.append(
+            SourceActivity(
+                name=source.name or source.url,
+                url=source.url,
+                polls_ok=polls_ok,
+                polls_failed=(int(total.polls) - polls_ok) if total else 0,
+                last_poll_failed=bool(last is not None and last.outcome == "error"),
+                last_error=failure.error if failure else None,
+                new_articles=int(total.new or 0) if total else 0,
+                last_new_entry_at=source.last_new_entry_at,
+                new_entry_times=tuple(events.get(source.id, ())),
+            )
+        )
+    return found

@@ -1,0 +1,170 @@
+"""A digest as an email: Jinja2 templates (HTML with inline CSS, plain text), multipart. Pure.
+
+Everything from feeds and pages is untrusted: the HTML template autoescapes it, links are
+kept only for http(s) URLs, and every string is reduced to one clean line before it is used
+(no control, bidi, zero-width or line separator characters), so one hostile headline can
+neither inject a header or markup nor make the email package refuse the message.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, getaddresses, parseaddr
+from zoneinfo import ZoneInfo
+
+import jinja2
+
+from monitor.digest import Digest
+from monitor.urls import is_http_url
+
+SUBJECT_PREFIX = "Ofsted & children's social care"
+_SPACES = re.compile(r"\s+")
+# Characters that break a line or a header (controls, line and paragraph separators,
+# surrogates, private use, unassigned) become spaces; invisible format characters (bidi
+# overrides, zero-width joiners, soft hyphens) are dropped.
+_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs", "Co", "Cn"})
+_INVISIBLE = "Cf"
+
+
+@dataclass(frozen=True)
+class Envelope:
+    sender: str
+    recipients: tuple[str, ...]
+    message_id: str
+    date: datetime
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the footer tells readers about changing the digest, and the zone for dates."""
+
+    zone: ZoneInfo
+    schedule: str
+    themes: str
+
+
+def one_line(value: object) -> str:
+    """`value` as one line of visible text: unwanted characters become spaces, runs collapse."""
+    text = "" if value is None else str(value)
+    if text.isprintable():  # the common case: nothing but letters, marks, symbols and spaces
+        return _SPACES.sub(" ", text).strip()
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if category in _BREAKING:
+            kept.append(" ")
+        elif category != _INVISIBLE:
+            kept.append(ch)
+    cleaned = "".join(kept)
+    return _SPACES.sub(" ", cleaned).strip()
+
+
+def safe_url(value: object) -> str | None:
+    url = one_line(value)
+    return url if url and " " not in url and is_http_url(url) else None
+
+
+def subject(digest: Digest, zone: ZoneInfo) -> str:
+    count = digest.story_count
+    what = f"{count} new article{'s' if count != 1 else ''}" if count else "no new articles"
+    return f"{SUBJECT_PREFIX}: {what} ({_day(digest.until, zone)})"
+
+
+def _day(moment: datetime, zone: ZoneInfo) -> str:
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%b %Y}"
+
+
+def _moment(moment: datetime | None, zone: ZoneInfo) -> str:
+    if moment is None:
+        return ""
+    local = moment.astimezone(zone)
+    return f"{local.day} {local:%b %Y %H:%M}"
+
+
+def _duration(value: timedelta | None) -> str:
+    if value is None:
+        return ""
+    days = value.total_seconds() / 86400
+    return f"{days:.0f} days" if days >= 2 else f"{value.total_seconds() / 3600:.0f} hours"
+
+
+def _environment() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.PackageLoader("monitor", "templates"),
+        autoescape=jinja2.select_autoescape(enabled_extensions=("html",)),
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        undefined=jinja2.StrictUndefined,
+    )
+    env.filters["line"] = one_line
+    env.filters["url"] = safe_url
+    env.filters["duration"] = _duration
+    return env
+
+
+_ENV = _environment()
+
+
+def render_parts(digest: Digest, settings: Settings) -> tuple[str, str]:
+    """(text, html) bodies of a digest."""
+    zone = settings.zone
+    theme_counts = [(s.name, len(s.items)) for s in digest.sections]
+    context = {
+        "digest": digest,
+        "subject": subject(digest, zone),
+        "since": _moment(digest.since, zone),
+        "until": _moment(digest.until, zone),
+        "zone": zone.key,
+        "theme_counts": theme_counts,
+        "day": lambda m: _day(m, zone),
+        "settings": settings,
+        "failing": [c for c in digest.coverage if c.state == "failing"],
+        "unpolled": [c for c in digest.coverage if c.state == "not polled"],
+        "quiet": [c for c in digest.coverage if c.state == "quiet"],
+        "healthy": [c for c in digest.coverage if c.state == "ok"],
+    }
+    text = _ENV.get_template("digest.txt").render(context)
+    html = _ENV.get_template("digest.html").render(context)
+    return text, html
+
+
+def render_digest(digest: Digest, envelope: Envelope, settings: Settings) -> EmailMessage:
+    """The multipart/alternative message (text, then HTML), UTF-8, with clean headers."""
+    text, html = render_parts(digest, settings)
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = one_line(subject(digest, settings.zone))
+    message["From"] = header_address(envelope.sender)
+    message["To"] = ", ".join(header_address(r) for r in envelope.recipients) or (
+        "undisclosed-recipients:;"
+    )
+    message["Date"] = format_datetime(envelope.date)
+    message["Message-ID"] = envelope.message_id
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(text, subtype="plain", charset="utf-8")
+    message.add_alternative(html, subtype="html", charset="utf-8")
+    return message
+
+
+def header_address(value: str) -> str:
+    """An address for a header, rebuilt from its parts so that nothing else rides along."""
+    name, address = parseaddr(one_line(value))
+    if not address:
+        return ""
+    user, _, domain = address.rpartition("@")
+    if not user:
+        return one_line(address)
+    return str(Address(display_name=one_line(name), username=user, domain=domain))
+
+
+def envelope_address(value: str) -> str:
+    """The bare address (for SMTP MAIL FROM / RCPT TO)."""
+    found = getaddresses([one_line(value)])
+    return found[0][1] if found else ""
