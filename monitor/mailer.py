@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import smtplib
 import ssl
 from collections.abc import Iterator, Sequence
@@ -19,6 +20,8 @@ from typing import Protocol
 from urllib.parse import unquote, urlsplit
 
 from monitor.errors import ConfigError, DeliveryError
+
+_LINE_END = re.compile(rb"\r?\n")
 
 
 @dataclass(frozen=True)
@@ -127,7 +130,7 @@ class SmtpMailer:
             try:
                 self._secure_and_login(client)
                 refused = client.sendmail(
-                    delivery.sender, list(delivery.recipients), delivery.message
+                    delivery.sender, list(delivery.recipients), _crlf(delivery.message)
                 )
             except BaseException:
                 client.close()
@@ -166,6 +169,12 @@ class SmtpMailer:
                 )
         if s.username and s.password:
             client.login(s.username, s.password)
+
+
+def _crlf(message: bytes) -> bytes:
+    """SMTP lines end in CRLF; smtplib fixes line ends of str messages only, and a bare LF
+    would defeat its dot-stuffing (a line holding only "." would end the message early)."""
+    return _LINE_END.sub(b"\r\n", message)
 
 
 def _reply(code: int, message: bytes | str) -> str:

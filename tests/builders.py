@@ -8,6 +8,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+from monitor.models import NewArticle
+from monitor.store import seen_key
+
 
 def hours_ago(hours: float) -> str:
     """An RFC 822 date `hours` before now, as feeds write them."""
@@ -136,3 +139,36 @@ SCHOOL_STORY = Page(
         "on improving attendance, which remains below the national average.",
     ],
 )
+
+
+def stored_article(
+    url: str,
+    title: str,
+    text: str,
+    first_seen_at: datetime,
+    *,
+    origin: str = "poll",
+    source_id: int | None = None,
+    source_name: str = "Community Care",
+) -> NewArticle:
+    """An article as the pipeline hands it to Store.add_article (for digest tests)."""
+    return NewArticle(
+        url=url,
+        entry_url=url,
+        source_id=source_id,
+        source_name=source_name,
+        origin=origin,
+        title=title,
+        text=text,
+        summary=None,
+        author=None,
+        site_name=None,
+        html_gz=None,
+        extraction_error=None,
+        published_raw=None,
+        published_at=first_seen_at - timedelta(hours=1),
+        date_status="ok",
+        first_seen_at=first_seen_at,
+        fingerprint=None,
+        keys=(seen_key("url", url),),
+    )

@@ -14,6 +14,7 @@ from monitor.config import load_settings
 from monitor.db import make_engine, upgrade
 from monitor.workers import WorkerPool
 from tests.servers import LocalServer
+from tests.smtp import SmtpFactory
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
@@ -38,6 +39,15 @@ def server() -> Iterator[LocalServer]:
     local = LocalServer()
     yield local
     local.stop()
+
+
+@pytest.fixture
+def smtp(tmp_path: Path) -> Iterator[SmtpFactory]:
+    """Starts aiosmtpd servers on 127.0.0.1: `smtp()`, `smtp("starttls")`, `smtp("smtps")`."""
+    factory = SmtpFactory(tmp_path)
+    yield factory
+    for started in factory.started:
+        started.stop()
 
 
 @pytest.fixture(scope="session")
