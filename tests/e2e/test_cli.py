@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, article_html, rss
 from tests.servers import LocalServer, Route
 
 
@@ -18,28 +17,6 @@ def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
     code = main(list(args))
     out, err = capsys.readouterr()
     return code, out, err
-
-
-@pytest.fixture
-def news(env: LocalServer) -> LocalServer:
-    """A news site with two article pages, a feed listing them, and a home page linking the feed."""
-    env.routes["/news/northmoor"] = Route(article_html(INADEQUATE_STORY), content_type="text/html")
-    env.routes["/news/hillside"] = Route(article_html(SCHOOL_STORY), content_type="text/html")
-    env.routes["/feed.xml"] = Route(
-        rss(
-            [
-                Item("Northmoor inadequate", env.url("/news/northmoor"), "n"),
-                Item("Hillside good", env.url("/news/hillside"), "h"),
-            ],
-            title="Care News Today",
-        ),
-        etag='"v1"',
-    )
-    env.routes["/"] = Route(
-        b'<html><head><link rel="alternate" type="application/rss+xml" href="/feed.xml"></head><body>Home</body></html>',
-        content_type="text/html",
-    )
-    return env
 
 
 def test_add_a_feed_then_poll_ingests_its_entries(

@@ -37,9 +37,6 @@ def polled(news: LocalServer, capsys: pytest.CaptureFixture[str]) -> LocalServer
     return news
 
 
-from tests.e2e.test_cli import news  # noqa: E402, F401  (the news site fixture)
-
-
 def test_send_twice_sends_one_email(
     polled: LocalServer,
     smtp: SmtpFactory,
