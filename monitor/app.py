@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from monitor.classify import Classifier, load_themes
 from monitor.config import Settings
-from monitor.db import bundled_path, make_engine, upgrade
+from monitor.db import bundled_path, is_current, make_engine, upgrade
 from monitor.delivery import DigestOptions, DigestService
 from monitor.digest_store import DigestStore
 from monitor.fetch import Fetcher, FetchPolicy
@@ -127,6 +127,8 @@ def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True)
     try:
         store = Store(engine)
         if migrate:
+            if not is_current(engine):
+                log.info("database schema is not current: applying migrations")
             upgrade(engine)
             if feeds:
                 added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())

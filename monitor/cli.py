@@ -17,6 +17,7 @@ from monitor.app import App, open_app, themes_path
 from monitor.classify import Classifier, load_themes
 from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
 from monitor.cli_digest import add_digest_commands
+from monitor.cli_service import add_service_commands
 from monitor.config import load_settings
 from monitor.db import bundled_path, make_engine, upgrade
 from monitor.discovery import discover_feed
@@ -250,32 +251,6 @@ def cmd_articles(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_status(app: App, args: argparse.Namespace) -> int:
-    status = app.store.status()
-    if args.json:
-        print(
-            json.dumps(
-                {
-                    "sources_count": status.sources,
-                    "articles": status.articles,
-                    "relevant": status.relevant,
-                    "unclassified": status.unclassified,
-                    "sources": [_source_json(s) for s in status.source_health],
-                },
-                indent=2,
-            )
-        )
-        return EXIT_OK
-    failing = [s for s in status.source_health if s.consecutive_failures]
-    print(
-        f"{status.sources} sources ({len(failing)} failing), {status.articles} articles, "
-        f"{status.relevant} relevant, {status.unclassified} unclassified"
-    )
-    for s in failing:
-        print(f"  failing: {s.url}: {s.consecutive_failures} in a row: {s.last_error}")
-    return EXIT_OK
-
-
 def _classifier() -> Classifier:
     return Classifier(load_themes(themes_path(load_settings())))
 
@@ -431,10 +406,7 @@ def build_parser() -> argparse.ArgumentParser:
     ).set_defaults(func=cmd_reclassify)
 
     add_digest_commands(commands, _parse_since)
-
-    status = commands.add_parser("status", help="counts and source health")
-    status.add_argument("--json", action="store_true")
-    status.set_defaults(func=cmd_status)
+    add_service_commands(commands, _source_json)
     return parser
 
 
@@ -442,7 +414,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         settings = load_settings()
-        configure_logging(settings.log_level)
+        configure_logging(settings.log_level, settings.log_format)
         if getattr(args, "raw", False):
             result: int = args.func(args)
             return result

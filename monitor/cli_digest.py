@@ -12,10 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from monitor.app import App
-from monitor.delivery import SendOutcome
+from monitor.delivery import DigestService, SendOutcome
 from monitor.digest_store import DigestStore
-from monitor.errors import ConfigError
+from monitor.errors import ConfigError, MonitorError
+from monitor.locks import make_lock
 from monitor.models import DigestRecord
+from monitor.service import DIGEST_SENDER
 
 EXIT_OK, EXIT_FAILED = 0, 1
 
@@ -59,6 +61,21 @@ def _describe(outcome: SendOutcome) -> str:
 
 def cmd_digest_send(app: App, args: argparse.Namespace) -> int:
     service = app.digests()
+    lock = make_lock(app.engine, "digests")
+    if not lock.acquire():
+        holder = app.store.get_meta(DIGEST_SENDER) or "another process"
+        raise MonitorError(
+            f"digests are being sent by {holder} (a running `monitor run`): it sends pending "
+            "digests itself; stop it to send one by hand"
+        )
+    try:
+        service.store.release_claims()  # we hold the lock: any claim is a dead process's
+        return _send(app, service)
+    finally:
+        lock.release()
+
+
+def _send(app: App, service: DigestService) -> int:
     outcomes = service.retry_pending(ignore_backoff=True)
     record, _ = service.create(f"manual/{app.clock().isoformat()}")
     if record.status == "skipped":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError, field_validator
@@ -76,6 +76,7 @@ class Settings(BaseSettings):
     load_default_feeds: bool = True
     themes_file: Path | None = None
     log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
     smtp_url: str | None = None
     smtp_password: SecretStr | None = None
     smtp_password_file: Path | None = None

@@ -181,6 +181,31 @@ class DigestStore:
             ).one()
         return ClaimedDigest(_record(row), bytes(row._mapping["message"] or b""))
 
+    def release_claims(self) -> int:
+        """Forget every claim on pending digests. Only for the holder of the digest lock, the
+        one process that sends: a claim it did not make was left by a process that died."""
+        d = DIGESTS
+        with wrap_errors("releasing digest claims"), self._write() as connection:
+            released = connection.execute(
+                sa.update(d)
+                .where(d.c.status == "pending", d.c.lease_until.is_not(None))
+                .values(lease_until=None)
+            )
+            return int(released.rowcount or 0)
+
+    def latest(self, *, sent: bool = False) -> DigestRecord | None:
+        """The newest digest that was not skipped (the newest sent one with `sent`)."""
+        statuses = ("sent",) if sent else ("pending", "sent", "failed")
+        query = (
+            sa.select(*_RECORD_COLUMNS)
+            .where(DIGESTS.c.status.in_(statuses))
+            .order_by(DIGESTS.c.id.desc())
+            .limit(1)
+        )
+        with wrap_errors("reading digests"), self.engine.connect() as connection:
+            row = connection.execute(query).first()
+        return _record(row) if row else None
+
     def mark_sent(self, digest_id: int, now: datetime, where: str, note: str | None) -> None:
         self._finish(digest_id, status="sent", sent_at=now, delivered_to=where, last_error=note)
 

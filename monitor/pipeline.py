@@ -49,6 +49,8 @@ class PollPolicy:
     new_source_lookback: float = 7 * 86400.0
     # Worker processes classify pages with this themes file; None classifies in this process.
     themes_file: str | None = None
+    # How long a claimed source stays taken by this poll (see Store.claim_due_sources).
+    claim_hold: timedelta = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -134,7 +136,9 @@ class Pipeline:
 
     async def poll(self, *, force: bool = False) -> PollReport:
         """One cycle over every due source (every source with `force`)."""
-        sources = self._store.due_sources(self._clock(), force=force)
+        sources = self._store.claim_due_sources(
+            self._clock(), hold=self._policy.claim_hold, force=force
+        )
         report = PollReport()
         outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
         failures = [o for o in outcomes if o is not None]
@@ -164,7 +168,7 @@ class Pipeline:
                     parse_feed, result.body, result.headers, result.final_url
                 )
         except SourceError as exc:
-            log.warning("poll failed: %s: %s", source.url, exc)
+            log.warning("poll failed: %s: %s", source.url, exc, extra={"source": source.url})
             return _Failure(source, started, exc)
         new = 0
         if parsed is not None:
@@ -200,6 +204,7 @@ class Pipeline:
             source.url,
             "unchanged" if parsed is None else f"{len(parsed.entries)} entries",
             new,
+            extra={"source": source.url, "new_articles": new},
         )
         return None
 

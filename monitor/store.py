@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -40,6 +40,11 @@ SOURCES = metadata.tables["source"]
 FETCH_ATTEMPTS = metadata.tables["fetch_attempt"]
 SEEN_KEYS = metadata.tables["seen_key"]
 CLASSIFICATIONS = metadata.tables["classification"]
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    """Aggregates over SQLite give naive UTC datetimes."""
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
 def seen_key(kind: str, value: str) -> str:
@@ -144,8 +149,15 @@ class Store:
                 added += 1
             return added
 
-    def due_sources(self, now: datetime, *, force: bool = False) -> list[SourceInfo]:
-        with wrap_errors("reading sources"), read_session(self.engine) as session:
+    def claim_due_sources(
+        self, now: datetime, *, hold: timedelta, force: bool = False
+    ) -> list[SourceInfo]:
+        """Take the sources due for a poll (every source with `force`): each is marked not due
+        for `hold`, so another process polling the same database skips it; recording the poll
+        sets its real next time. A process that dies mid-poll leaves it due again after `hold`.
+        On PostgreSQL, rows another process is claiming at this instant are skipped, not
+        waited for (FOR UPDATE SKIP LOCKED); SQLite runs one claim at a time anyway."""
+        with wrap_errors("claiming due sources"), write_session(self.engine) as session:
             query = select(SourceRow).order_by(col(SourceRow.id))
             if not force:
                 query = query.where(
@@ -153,7 +165,42 @@ class Store:
                         col(SourceRow.next_poll_at).is_(None), col(SourceRow.next_poll_at) <= now
                     )
                 )
-            return [_source_info(r) for r in session.exec(query).all()]
+            if self.engine.dialect.name == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            rows = session.exec(query).all()
+            claimed = [_source_info(r) for r in rows]
+            if claimed:
+                session.execute(
+                    sa.update(SOURCES)
+                    .where(SOURCES.c.id.in_([s.id for s in claimed]))
+                    .values(next_poll_at=now + hold)
+                )
+            return claimed
+
+    def polling_summary(self) -> tuple[datetime | None, datetime | None]:
+        """(the soonest next poll, the latest successful poll) over all sources."""
+        query = sa.select(
+            sa.func.min(SOURCES.c.next_poll_at), sa.func.max(SOURCES.c.last_success_at)
+        )
+        with wrap_errors("reading sources"), self.engine.connect() as connection:
+            soonest, latest = connection.execute(query).one()
+        return _aware(soonest), _aware(latest)
+
+    def get_meta(self, key: str) -> str | None:
+        with wrap_errors("reading settings"), read_session(self.engine) as session:
+            row = session.get(MetaRow, key)
+            return row.value if row else None
+
+    def set_meta(self, key: str, value: str, *, only_if_missing: bool = False) -> str:
+        """Store `value` under `key`; returns the value now stored."""
+        with wrap_errors("storing settings"), write_session(self.engine) as session:
+            row = session.get(MetaRow, key)
+            if row is None:
+                session.add(MetaRow(key=key, value=value))
+                return value
+            if not only_if_missing:
+                row.value = value
+            return row.value
 
     def record_poll_success(
         self,

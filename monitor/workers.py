@@ -55,6 +55,8 @@ class _Worker:
         self._memory_bytes = memory_bytes
         self._start()
 
+    _closing = False
+
     def _start(self) -> None:
         parent, child = self._context.Pipe()
         process: BaseProcess = self._context.Process(
@@ -66,8 +68,11 @@ class _Worker:
         self._process = process
 
     def restart(self) -> None:
+        closing = self._closing
         self.stop(kill=True)
-        self._start()
+        if not closing:  # a pool shutting down does not replace what it just killed
+            self._closing = False
+            self._start()
 
     def call(self, fn: Callable[..., Any], args: tuple[Any, ...], timeout: float) -> Any:
         """Runs in a thread: send the job and wait for its reply or its deadline."""
@@ -89,6 +94,7 @@ class _Worker:
         return value
 
     def stop(self, *, kill: bool = False) -> None:
+        self._closing = True
         if not kill:
             try:
                 self._conn.send(None)
@@ -131,10 +137,16 @@ class WorkerPool:
         result: T = await asyncio.shield(future)
         return result
 
-    def close(self) -> None:
+    def close(self, *, kill: bool = False) -> None:
+        """Stop the workers; `kill` ends them at once, abandoning documents in progress (a
+        service shutting down must not wait out a worker's time limit)."""
+        if kill:
+            for worker in self._workers:
+                worker.stop(kill=True)
         self._threads.shutdown(wait=True, cancel_futures=True)
-        for worker in self._workers:
-            worker.stop()
+        if not kill:
+            for worker in self._workers:
+                worker.stop()
 
     def __enter__(self) -> WorkerPool:
         return self

@@ -1,0 +1,148 @@
+"""The service commands: `run`, and `status` with the scheduler's state and `--check`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from monitor.app import App
+from monitor.cli_digest import digest_json
+from monitor.digest_store import DigestStore
+from monitor.health import problems
+from monitor.locks import is_locked, make_lock
+from monitor.models import SourceInfo
+from monitor.schedule import digest_trigger, next_fire
+from monitor.service import DIGEST_SENDER, FIRST_STARTED, Service
+
+log = logging.getLogger(__name__)
+
+EXIT_OK, EXIT_UNHEALTHY = 0, 1
+
+
+def cmd_run(app: App, args: argparse.Namespace) -> int:
+    stop = threading.Event()
+
+    def request_stop(signum: int, _frame: object) -> None:
+        log.info("received %s", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+    code = Service(app, stop).run()
+    app.engine.dispose()
+    if any(
+        t.is_alive() and not t.daemon
+        for t in threading.enumerate()
+        if t is not threading.main_thread()
+    ):
+        # A job overran the stop grace period: exit now rather than wait for it (what it did
+        # not commit is rolled back; a digest it was sending is sent again by the next start).
+        logging.shutdown()
+        sys.stdout.flush()
+        os._exit(code)
+    return code
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def _sender(app: App) -> dict[str, Any] | None:
+    """Which instance holds the digest lock now, or None when no process holds it."""
+    if not is_locked(make_lock(app.engine, "digests")):
+        return None
+    recorded = app.store.get_meta(DIGEST_SENDER)
+    return json.loads(recorded) if recorded else {"instance": "unknown", "since": None}
+
+
+def cmd_status(app: App, args: argparse.Namespace, source_json: Callable[[SourceInfo], Any]) -> int:
+    s = app.settings
+    now = app.clock()
+    status = app.store.status()
+    next_poll, last_success = app.store.polling_summary()
+    digests = DigestStore(app.engine)
+    last_digest = digests.latest()
+    last_sent = digests.latest(sent=True)
+    next_digest = next_fire(digest_trigger(s.digest_cron, s.zone), now)
+    started = app.store.get_meta(FIRST_STARTED)
+    sender = _sender(app)
+    found = problems(
+        now,
+        poll_interval=s.poll_interval,
+        sources=status.sources,
+        last_success=last_success,
+        first_started=datetime.fromisoformat(started) if started else None,
+        last_digest=last_digest,
+    )
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "sources_count": status.sources,
+                    "articles": status.articles,
+                    "relevant": status.relevant,
+                    "unclassified": status.unclassified,
+                    "sources": [source_json(x) for x in status.source_health],
+                    "scheduler": {
+                        "next_poll": _iso(next_poll),
+                        "last_successful_poll": _iso(last_success),
+                        "next_digest": _iso(next_digest),
+                        "digest_schedule": s.digest_cron,
+                        "timezone": s.timezone,
+                        "last_digest": digest_json(last_digest) if last_digest else None,
+                        "last_sent_digest": digest_json(last_sent) if last_sent else None,
+                        "digest_lock_holder": sender,
+                    },
+                    "healthy": not found,
+                    "problems": found,
+                },
+                indent=2,
+            )
+        )
+    else:
+        failing = [x for x in status.source_health if x.consecutive_failures]
+        print(
+            f"{status.sources} sources ({len(failing)} failing), {status.articles} articles, "
+            f"{status.relevant} relevant, {status.unclassified} unclassified"
+        )
+        for x in failing:
+            print(f"  failing: {x.url}: {x.consecutive_failures} in a row: {x.last_error}")
+        print(f"last successful poll: {_when(last_success)}; next poll due: {_when(next_poll)}")
+        print(f"next digest: {_when(next_digest)} (schedule {s.digest_cron!r}, {s.timezone})")
+        if last_digest:
+            when = _when(last_digest.sent_at or last_digest.created_at)
+            print(
+                f"last digest: {last_digest.id}, {last_digest.status}, "
+                f"{last_digest.item_count} stories, {when}"
+            )
+        holder = sender["instance"] if sender else "no running instance"
+        print(f"digest lock: {holder}")
+        print("healthy" if not found else "UNHEALTHY:")
+        for problem in found:
+            print(f"  {problem}")
+    if args.check and found:
+        return EXIT_UNHEALTHY
+    return EXIT_OK
+
+
+def _when(value: datetime | None) -> str:
+    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "-"
+
+
+def add_service_commands(commands: Any, source_json: Callable[[SourceInfo], Any]) -> None:
+    run = commands.add_parser(
+        "run", help="run the service: poll, send digests and retry them on schedule"
+    )
+    run.set_defaults(func=cmd_run)
+    status = commands.add_parser("status", help="counts, source health and the scheduler")
+    status.add_argument("--json", action="store_true")
+    status.add_argument("--check", action="store_true", help="exit 1 when the service is unhealthy")
+    status.set_defaults(func=lambda app, args: cmd_status(app, args, source_json))

@@ -1,0 +1,230 @@
+"""`monitor run`: the scheduler that polls, sends digests and retries them, unattended.
+
+APScheduler (in-memory job store) only says when to look; the truth lives in our tables:
+sources are claimed before they are polled (one poller per source, whatever the number of
+processes), and a digest is recorded once per schedule period (see schedule.py), so a double
+fire, a restart or a second instance cannot make a second one. Each job runs at most once at
+a time (max_instances=1), late runs are coalesced into one, and a late run is never dropped
+(no misfire grace limit).
+
+On SQLite one service runs at a time: a second one waits as a standby until the first stops.
+On PostgreSQL every instance polls, and one at a time, the holder of the `digests` lock, sends
+digests; when it dies its lock is released and another instance takes over within a minute.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import threading
+from datetime import UTC, datetime
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.memory import MemoryJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.app import App
+from monitor.errors import MonitorError
+from monitor.locks import AdvisoryLock, FileLock, instance_name, make_lock
+from monitor.log import current_job
+from monitor.models import PollReport
+from monitor.schedule import digest_trigger, latest_fire, next_fire, period_key, poll_tick
+from monitor.workers import WorkerPool
+
+log = logging.getLogger(__name__)
+
+FIRST_STARTED = "service_first_started_at"
+DIGEST_SENDER = "digest_sender"
+RETRY_EVERY = 10.0  # seconds between looks for pending digests that are due
+STANDBY_EVERY = 5.0  # seconds between attempts of a standby to take over
+STOP_GRACE = 8.0  # seconds the jobs get to finish once asked to stop
+CANCEL_CHECK = 0.2
+
+
+class Service:
+    def __init__(self, app: App, stop: threading.Event) -> None:
+        self.app = app
+        self.stop = stop
+        s = app.settings
+        self.zone = s.zone
+        self.trigger = digest_trigger(s.digest_cron, self.zone)
+        self.digests = app.digests()  # raises ConfigError now, not at 07:00
+        self.instance = instance_name()
+        self.digest_lock = make_lock(app.engine, "digests")
+        self.first_started = datetime.min.replace(tzinfo=UTC)
+        self._pool: WorkerPool | None = None
+        self._standing_by = False
+
+    # --- jobs --------------------------------------------------------------------------
+
+    def poll_job(self) -> None:
+        current_job.set("poll")
+        if self.stop.is_set() or self._pool is None:
+            return
+        try:
+            report = asyncio.run(self._poll(self._pool))
+        except MonitorError as exc:
+            log.error("poll failed: %s", exc)
+            return
+        if report is None:
+            log.info("poll interrupted by shutdown")
+            return
+        if report.sources_polled:
+            log.info(
+                "poll: %s",
+                report.summary(),
+                extra={
+                    "sources": report.sources_polled,
+                    "failed": report.sources_failed,
+                    "new_articles": report.new_articles,
+                },
+            )
+
+    async def _poll(self, pool: WorkerPool) -> PollReport | None:
+        """One poll cycle, cancelled when the service is asked to stop (each article and each
+        source's state is its own transaction, so a cancelled poll leaves nothing half done)."""
+        async with self.app.pipeline(workers=pool) as pipeline:
+            task = asyncio.ensure_future(pipeline.poll())
+            while not task.done():
+                await asyncio.wait({task}, timeout=CANCEL_CHECK)
+                if self.stop.is_set() and not task.done():
+                    task.cancel()
+            if task.cancelled():
+                return None
+            return task.result()
+
+    def digest_job(self) -> None:
+        """Make sure the digest of the current period exists and is sent. Run at each fire of
+        the schedule and once at start-up: a digest missed while the service was down is sent
+        then, once, covering the whole gap."""
+        current_job.set("digest")
+        if self.stop.is_set() or not self._is_digest_sender():
+            return
+        now = self.app.clock()
+        fire = latest_fire(self.trigger, now)
+        if fire is None or fire < self.first_started:
+            return
+        period = period_key(fire, self.zone)
+        try:
+            self.digests.retry_pending()
+            record, created = self.digests.create(period)
+            if created and record.status == "pending":
+                self.digests.send(record.id)
+        except MonitorError as exc:
+            log.error("digest %s: %s", period, exc)
+
+    def retry_job(self) -> None:
+        current_job.set("retry")
+        if self.stop.is_set() or not self._is_digest_sender():
+            return
+        try:
+            self.digests.retry_pending()
+        except MonitorError as exc:
+            log.error("digest retry: %s", exc)
+
+    def _is_digest_sender(self) -> bool:
+        lock = self.digest_lock
+        if lock.held():
+            return True
+        if not lock.acquire():
+            if not self._standing_by:
+                holder = self.app.store.get_meta(DIGEST_SENDER) or "another instance"
+                log.info("digests are sent by %s; this instance polls only", holder)
+                self._standing_by = True
+            return False
+        self._standing_by = False
+        released = self.digests.store.release_claims()
+        since = self.app.clock().isoformat()
+        info = json.dumps({"instance": self.instance, "since": since})
+        self.app.store.set_meta(DIGEST_SENDER, info)
+        log.info(
+            "this instance (%s) now sends the digests%s",
+            self.instance,
+            f"; {released} digests left mid-send by a stopped process will be sent again"
+            if released
+            else "",
+        )
+        return True
+
+    # --- running -----------------------------------------------------------------------
+
+    def run(self) -> int:
+        service_lock = None
+        if self.app.engine.dialect.name == "sqlite":
+            service_lock = make_lock(self.app.engine, "service")
+            if not self._wait_for(service_lock):
+                return 0
+        try:
+            now = self.app.clock()
+            started = self.app.store.set_meta(FIRST_STARTED, now.isoformat(), only_if_missing=True)
+            self.first_started = datetime.fromisoformat(started)
+            with self.app.workers() as pool:
+                self._pool = pool
+                try:
+                    self._schedule(now)
+                finally:
+                    pool.close(kill=True)
+        finally:
+            self.digest_lock.release()
+            if service_lock is not None:
+                service_lock.release()
+        log.info("stopped")
+        return 0
+
+    def _wait_for(self, lock: FileLock | AdvisoryLock) -> bool:
+        if lock.acquire():
+            return True
+        log.info(
+            "another `monitor run` is using this SQLite database; waiting as a standby until it "
+            "stops (use PostgreSQL to run several instances at once)"
+        )
+        while not self.stop.wait(STANDBY_EVERY):
+            if lock.acquire():
+                log.info("the other instance stopped: this one takes over")
+                return True
+        return False
+
+    def _schedule(self, now: datetime) -> None:
+        s = self.app.settings
+        tick = poll_tick(s.poll_interval)
+        scheduler = BackgroundScheduler(
+            jobstores={"default": MemoryJobStore()},
+            executors={"default": ThreadPoolExecutor(3)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
+            timezone=self.zone,
+        )
+        scheduler.add_job(
+            self.poll_job,
+            IntervalTrigger(seconds=tick, jitter=max(tick / 10, 0.5), timezone=self.zone),
+            id="poll",
+            next_run_time=now,
+        )
+        scheduler.add_job(self.digest_job, self.trigger, id="digest", next_run_time=now)
+        scheduler.add_job(
+            self.retry_job, IntervalTrigger(seconds=RETRY_EVERY, timezone=self.zone), id="retry"
+        )
+        scheduler.start()
+        upcoming = next_fire(self.trigger, now)
+        log.info(
+            "service started: polling every %s s (sources due every %s s), next digest %s (%s), "
+            "delivery via %s",
+            f"{tick:g}",
+            f"{s.poll_interval:g}",
+            upcoming.isoformat() if upcoming else "never",
+            s.digest_cron,
+            self.digests.mailer.describe(),
+            extra={"instance": self.instance},
+        )
+        try:
+            self.stop.wait()
+        finally:
+            log.info("stopping: finishing the current step")
+            stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
+            stopper.start()
+            stopper.join(STOP_GRACE)
+            if stopper.is_alive():
+                log.warning(
+                    "a job is still running after %g s; leaving it (it is retried)", STOP_GRACE
+                )
