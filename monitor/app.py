@@ -13,7 +13,7 @@ from sqlalchemy.engine import Engine
 
 from monitor.classify import Classifier, load_themes
 from monitor.config import Settings
-from monitor.db import bundled_path, is_current, make_engine, upgrade
+from monitor.db import bundled_path, is_current, make_engine, schema_lock, upgrade
 from monitor.delivery import DigestOptions, DigestService
 from monitor.digest_store import DigestStore
 from monitor.fetch import Fetcher, FetchPolicy
@@ -23,7 +23,7 @@ from monitor.netguard import AllowList
 from monitor.pipeline import Pipeline, PollPolicy
 from monitor.progress import Progress
 from monitor.render import Settings as RenderSettings
-from monitor.seeds import load_feeds
+from monitor.seeds import SeedFeed, load_feeds
 from monitor.store import Store
 from monitor.workers import WorkerPool
 
@@ -127,17 +127,22 @@ def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True)
     try:
         store = Store(engine)
         if migrate:
-            if not is_current(engine):
-                log.info("database schema is not current: applying migrations")
-            upgrade(engine)
-            if feeds:
-                added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
-                if added:
-                    log.info("new database: subscribed to the %d default feeds", added)
+            with schema_lock(engine):
+                _set_up(engine, store, feeds, clock)
     except BaseException:
         engine.dispose()
         raise
     return App(settings, engine, store, clock, classify)
+
+
+def _set_up(engine: Engine, store: Store, feeds: list[SeedFeed], clock: Clock) -> None:
+    if not is_current(engine):
+        log.info("database schema is not current: applying migrations")
+    upgrade(engine)
+    if feeds:
+        added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
+        if added:
+            log.info("new database: subscribed to the %d default feeds", added)
 
 
 def themes_path(settings: Settings) -> Path:

@@ -37,6 +37,7 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
     code = Service(app, stop).run()
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopped: a repeated SIGTERM changes nothing
     app.engine.dispose()
     if any(
         t.is_alive() and not t.daemon

@@ -117,6 +117,27 @@ def alembic_config(engine: Engine) -> Config:
     return config
 
 
+# The PostgreSQL advisory lock key that serialises schema upgrades ("mon" + 0).
+SCHEMA_LOCK_KEY = 0x6D6F6E00
+
+
+@contextlib.contextmanager
+def schema_lock(engine: Engine) -> Iterator[None]:
+    """Several processes starting at once on one PostgreSQL database set it up one at a time
+    (SQLite's own write lock already does this for SQLite)."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with wrap_errors("waiting for the schema lock"), engine.connect() as connection:
+        connection.execute(sa.select(sa.func.pg_advisory_lock(SCHEMA_LOCK_KEY)))
+        connection.commit()
+        try:
+            yield
+        finally:
+            connection.execute(sa.select(sa.func.pg_advisory_unlock(SCHEMA_LOCK_KEY)))
+            connection.commit()
+
+
 def upgrade(engine: Engine) -> None:
     """Bring the schema to the newest migration (a no-op when it is already there)."""
     with wrap_errors("applying migrations"):

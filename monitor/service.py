@@ -156,6 +156,9 @@ class Service:
             service_lock = make_lock(self.app.engine, "service")
             if not self._wait_for(service_lock):
                 return 0
+            released = self.app.store.release_source_claims()
+            if released:
+                log.info("%d sources left mid-poll by a stopped process are due again", released)
         try:
             now = self.app.clock()
             started = self.app.store.set_meta(FIRST_STARTED, now.isoformat(), only_if_missing=True)

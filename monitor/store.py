@@ -40,6 +40,7 @@ SOURCES = metadata.tables["source"]
 FETCH_ATTEMPTS = metadata.tables["fetch_attempt"]
 SEEN_KEYS = metadata.tables["seen_key"]
 CLASSIFICATIONS = metadata.tables["classification"]
+META = metadata.tables["meta"]
 
 
 def _aware(value: datetime | None) -> datetime | None:
@@ -152,13 +153,19 @@ class Store:
     def claim_due_sources(
         self, now: datetime, *, hold: timedelta, force: bool = False
     ) -> list[SourceInfo]:
-        """Take the sources due for a poll (every source with `force`): each is marked not due
-        for `hold`, so another process polling the same database skips it; recording the poll
-        sets its real next time. A process that dies mid-poll leaves it due again after `hold`.
-        On PostgreSQL, rows another process is claiming at this instant are skipped, not
-        waited for (FOR UPDATE SKIP LOCKED); SQLite runs one claim at a time anyway."""
+        """Take the sources due for a poll (every unclaimed source with `force`): each is
+        claimed for `hold`, so another process polling the same database skips it; recording
+        the poll ends the claim. A claim left by a process that died ends after `hold` (or
+        when a service restarts on SQLite, see release_source_claims). On PostgreSQL, rows
+        another process is claiming at this instant are skipped, not waited for (FOR UPDATE
+        SKIP LOCKED); SQLite runs one claim at a time anyway."""
         with wrap_errors("claiming due sources"), write_session(self.engine) as session:
-            query = select(SourceRow).order_by(col(SourceRow.id))
+            claimed_until = col(SourceRow.claimed_until)
+            query = (
+                select(SourceRow)
+                .where(sa.or_(claimed_until.is_(None), claimed_until <= now))
+                .order_by(col(SourceRow.id))
+            )
             if not force:
                 query = query.where(
                     sa.or_(
@@ -173,9 +180,20 @@ class Store:
                 session.execute(
                     sa.update(SOURCES)
                     .where(SOURCES.c.id.in_([s.id for s in claimed]))
-                    .values(next_poll_at=now + hold)
+                    .values(claimed_until=now + hold)
                 )
             return claimed
+
+    def release_source_claims(self) -> int:
+        """End every claim: for a process that knows it is the only poller (the SQLite
+        service, under its lock), a claim it finds was left by a process that died."""
+        with wrap_errors("releasing source claims"), self._write() as connection:
+            released = connection.execute(
+                sa.update(SOURCES)
+                .where(SOURCES.c.claimed_until.is_not(None))
+                .values(claimed_until=None)
+            )
+            return int(released.rowcount or 0)
 
     def polling_summary(self) -> tuple[datetime | None, datetime | None]:
         """(the soonest next poll, the latest successful poll) over all sources."""
@@ -192,15 +210,21 @@ class Store:
             return row.value if row else None
 
     def set_meta(self, key: str, value: str, *, only_if_missing: bool = False) -> str:
-        """Store `value` under `key`; returns the value now stored."""
-        with wrap_errors("storing settings"), write_session(self.engine) as session:
-            row = session.get(MetaRow, key)
-            if row is None:
-                session.add(MetaRow(key=key, value=value))
-                return value
-            if not only_if_missing:
-                row.value = value
-            return row.value
+        """Store `value` under `key` (safe against concurrent writers); returns what is stored."""
+        dialect_insert = (
+            postgresql_insert if self.engine.dialect.name == "postgresql" else sqlite_insert
+        )
+        insert = dialect_insert(META).values(key=key, value=value)
+        if only_if_missing:
+            statement = insert.on_conflict_do_nothing()
+        else:
+            statement = insert.on_conflict_do_update(
+                index_elements=[META.c.key], set_={"value": value}
+            )
+        with wrap_errors("storing settings"), self._write() as connection:
+            connection.execute(statement)
+            stored = connection.execute(sa.select(META.c.value).where(META.c.key == key))
+            return str(stored.scalar_one())
 
     def record_poll_success(
         self,
@@ -223,6 +247,7 @@ class Store:
         changes: dict[str, object] = {
             "last_polled_at": now,
             "last_success_at": now,
+            "claimed_until": None,
             "consecutive_failures": 0,
             "last_error": clean_text(warning),
             "last_error_at": now if warning else None,
@@ -261,6 +286,7 @@ class Store:
         """Record a failed poll. `counted=False` for failures of our own network."""
         changes: dict[str, object] = {
             "last_polled_at": now,
+            "claimed_until": None,
             "last_error": clean_text(error),
             "last_error_at": now,
             "next_poll_at": next_poll_at,

@@ -56,6 +56,8 @@ class SourceRow(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
     consecutive_failures: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
     next_poll_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc(), index=True))
+    # Set while a process polls it (see Store.claim_due_sources).
+    claimed_until: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
 
 
 class FetchAttemptRow(SQLModel, table=True):

@@ -31,6 +31,7 @@ class Request:
     path: str
     headers: dict[str, str]
     client_port: int = 0
+    at: float = field(default_factory=time.monotonic)
 
 
 class LocalServer:

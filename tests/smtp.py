@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import email
 import socket
 import ssl
+import threading
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import default
@@ -51,6 +53,10 @@ class Mailbox:
     drop_mid_data: int = 0
     received: list[Received] = field(default_factory=list)
     data_commands: int = 0
+    # Seconds to wait, after keeping the first message, before replying to it; `accepted` is
+    # set when it is kept (a test can kill the client in between).
+    reply_delay: float = 0.0
+    accepted: threading.Event = field(default_factory=threading.Event)
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
         self.data_commands += 1
@@ -70,6 +76,10 @@ class Mailbox:
                 ),
             )
         )
+        self.accepted.set()
+        if self.reply_delay:
+            delay, self.reply_delay = self.reply_delay, 0.0
+            await asyncio.sleep(delay)
         if self.drop_after_accept:
             self.drop_after_accept -= 1
             assert server.transport is not None
