@@ -4,6 +4,7 @@ PostgreSQL database without polling a source twice or sending a digest twice."""
 
 from __future__ import annotations
 
+import itertools
 import os
 import signal
 import subprocess
@@ -245,7 +246,7 @@ def test_three_instances_share_the_polling_and_send_one_digest(
     assert len(polls) == feeds
     for path, times in polls.items():
         assert len(times) >= 2, path
-        gaps = [b - a for a, b in zip(times, times[1:], strict=False)]
+        gaps = [b - a for a, b in itertools.pairwise(times)]
         assert min(gaps) > interval * 0.8, (path, gaps)  # never twice in one interval
     polled_by = [p for p in instances if '"sources"' in p.text() or "poll: polled" in p.text()]
     assert len(polled_by) >= 2  # the work is shared
