@@ -123,3 +123,22 @@ def test_failed_delivery_exits_non_zero_and_is_listed(
     code, out, _ = run(capsys, "digests")
     assert "pending" in out and "next attempt" in out and "cannot deliver" in out
     assert "hunter2" not in out + err
+
+
+def test_status_check_reports_a_failing_digest(
+    polled: LocalServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    code, out, _ = run(capsys, "status", "--check")
+    assert code == 0 and "healthy" in out and "digest lock: no running instance" in out
+    monkeypatch.setenv("MONITOR_SMTP_URL", "smtp://127.0.0.1:1")
+    monkeypatch.setenv("MONITOR_DIGEST_TO", "desk@example.org")
+    run(capsys, "digest", "send")
+    code, out, _ = run(capsys, "status", "--check")
+    assert code == 1 and "UNHEALTHY" in out and "is not getting through" in out
+    code, out, _ = run(capsys, "status", "--json")
+    status = json.loads(out)
+    assert status["healthy"] is False and status["problems"]
+    scheduler = status["scheduler"]
+    assert scheduler["last_digest"]["status"] == "pending"
+    assert scheduler["next_digest"].endswith("+00:00") and scheduler["digest_schedule"] == "0 7 * * *"
+    assert scheduler["last_successful_poll"] is not None and scheduler["digest_lock_holder"] is None
