@@ -140,5 +140,7 @@ def test_status_check_reports_a_failing_digest(
     assert status["healthy"] is False and status["problems"]
     scheduler = status["scheduler"]
     assert scheduler["last_digest"]["status"] == "pending"
-    assert scheduler["next_digest"].endswith("+00:00") and scheduler["digest_schedule"] == "0 7 * * *"
+    assert (
+        scheduler["next_digest"].endswith("+00:00") and scheduler["digest_schedule"] == "0 7 * * *"
+    )
     assert scheduler["last_successful_poll"] is not None and scheduler["digest_lock_holder"] is None

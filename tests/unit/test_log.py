@@ -10,9 +10,18 @@ from monitor.log import JsonFormatter, TextFormatter, configure_logging, current
 
 
 def test_redact_masks_url_passwords_only() -> None:
-    assert redact("smtp://bot:s3cret@mail.example.org:587 failed") == "smtp://bot:***@mail.example.org:587 failed"
-    assert redact("postgresql+psycopg://app:pw@db/monitor") == "postgresql+psycopg://app:***@db/monitor"
-    assert redact("https://example.org/a:b@c is fine, smtp://bot@host too") == "https://example.org/a:b@c is fine, smtp://bot@host too"
+    assert (
+        redact("smtp://bot:s3cret@mail.example.org:587 failed")
+        == "smtp://bot:***@mail.example.org:587 failed"
+    )
+    assert (
+        redact("postgresql+psycopg://app:pw@db/monitor")
+        == "postgresql+psycopg://app:***@db/monitor"
+    )
+    assert (
+        redact("https://example.org/a:b@c is fine, smtp://bot@host too")
+        == "https://example.org/a:b@c is fine, smtp://bot@host too"
+    )
 
 
 def test_json_lines_carry_fields_the_job_and_no_secret() -> None:
@@ -24,7 +33,9 @@ def test_json_lines_carry_fields_the_job_and_no_secret() -> None:
     token = current_job.set("poll")
     try:
         logging.getLogger("monitor.test").warning(
-            "cannot reach %s", "smtp://bot:hunter2@mail.example.org", extra={"source": "https://feed.example/rss"}
+            "cannot reach %s",
+            "smtp://bot:hunter2@mail.example.org",
+            extra={"source": "https://feed.example/rss"},
         )
     finally:
         current_job.reset(token)
@@ -37,5 +48,7 @@ def test_json_lines_carry_fields_the_job_and_no_secret() -> None:
 
 
 def test_text_lines_append_fields() -> None:
-    record = logging.makeLogRecord({"msg": "polled", "levelname": "INFO", "name": "x", "new_articles": 3})
+    record = logging.makeLogRecord(
+        {"msg": "polled", "levelname": "INFO", "name": "x", "new_articles": 3}
+    )
     assert TextFormatter().format(record).endswith("polled [new_articles=3]")
