@@ -8,13 +8,14 @@ its entries, so a crash mid-poll re-reads the feed and the seen keys skip what w
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from monitor.classify_stage import ClassifyStage
-from monitor.errors import FetchError, SourceError
+from monitor.errors import FetchError, MonitorError, SourceError
 from monitor.extract import PageOutcome, process_page
 from monitor.feeds import classify_date, parse_feed
 from monitor.fetch import FEED_ACCEPT, Fetcher
@@ -136,11 +137,19 @@ class Pipeline:
 
     async def poll(self, *, force: bool = False) -> PollReport:
         """One cycle over every due source (every source with `force`)."""
-        sources = self._store.claim_due_sources(
-            self._clock(), hold=self._policy.claim_hold, force=force
-        )
+        now = self._clock()
+        sources = self._store.claim_due_sources(now, hold=self._policy.claim_hold, force=force)
         report = PollReport()
-        outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
+        try:
+            outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
+        except BaseException:
+            # Interrupted (a storage failure, a shutdown): give back the claims not yet
+            # ended by a recorded poll, so the next cycle takes those sources at once.
+            with contextlib.suppress(MonitorError):
+                self._store.release_source_claims(
+                    (s.id for s in sources), claimed_until=now + self._policy.claim_hold
+                )
+            raise
         failures = [o for o in outcomes if o is not None]
         ours = failures_are_ours(len(sources), [f.error for f in failures])
         if ours:

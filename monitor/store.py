@@ -184,15 +184,19 @@ class Store:
                 )
             return claimed
 
-    def release_source_claims(self) -> int:
-        """End every claim: for a process that knows it is the only poller (the SQLite
-        service, under its lock), a claim it finds was left by a process that died."""
-        with wrap_errors("releasing source claims"), self._write() as connection:
-            released = connection.execute(
-                sa.update(SOURCES)
-                .where(SOURCES.c.claimed_until.is_not(None))
-                .values(claimed_until=None)
+    def release_source_claims(
+        self, ids: Iterable[int] | None = None, *, claimed_until: datetime | None = None
+    ) -> int:
+        """End claims: those of `ids` still claimed until `claimed_until` (a poll that failed
+        giving back its own), or every claim (for a process that knows it is the only poller,
+        the SQLite service under its lock: a claim it finds was left by one that died)."""
+        query = sa.update(SOURCES).where(SOURCES.c.claimed_until.is_not(None))
+        if ids is not None:
+            query = query.where(
+                SOURCES.c.id.in_(list(ids)), SOURCES.c.claimed_until == claimed_until
             )
+        with wrap_errors("releasing source claims"), self._write() as connection:
+            released = connection.execute(query.values(claimed_until=None))
             return int(released.rowcount or 0)
 
     def polling_summary(self) -> tuple[datetime | None, datetime | None]:
