@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -76,26 +76,9 @@ class ClaimedDigest:
 
 
 def _record(row: Any) -> DigestRecord:
-    m = row._mapping
-    return DigestRecord(
-        id=m["id"],
-        period=m["period"],
-        created_at=m["created_at"],
-        window_start=m["window_start"],
-        window_end=m["window_end"],
-        status=m["status"],
-        subject=m["subject"],
-        message_id=m["message_id"],
-        sender=m["sender"],
-        recipients=tuple(m["recipients"] or ()),
-        item_count=m["item_count"],
-        near_miss_count=m["near_miss_count"],
-        attempts=m["attempts"],
-        next_attempt_at=m["next_attempt_at"],
-        sent_at=m["sent_at"],
-        delivered_to=m["delivered_to"],
-        last_error=m["last_error"],
-    )
+    values = {f.name: row._mapping[f.name] for f in fields(DigestRecord)}
+    values["recipients"] = tuple(values["recipients"] or ())
+    return DigestRecord(**values)
 
 
 _RECORD_COLUMNS = [c for c in DIGESTS.c if c.name not in ("message", "lease_until")]

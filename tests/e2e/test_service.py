@@ -121,11 +121,11 @@ def count(db_url: str, sql: str) -> int:
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_run_polls_sends_a_digest_and_stops_on_sigterm(
-    service_env,
+    service_env: Callable[..., dict[str, str]],
     env: LocalServer,
     smtp: SmtpFactory,
     tmp_path: Path,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     mail = smtp()
     settings = service_env(mail, log_format="json")
@@ -149,10 +149,10 @@ def test_run_polls_sends_a_digest_and_stops_on_sigterm(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_kill_9_after_articles_before_feed_state(
-    service_env,
+    service_env: Callable[..., dict[str, str]],
     env: LocalServer,
     tmp_path: Path,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     settings = service_env(read_timeout="60", request_deadline="60", digest_cron="0 7 * * *")
     add_source(news_feed(env, 2), settings)
@@ -177,11 +177,11 @@ def test_kill_9_after_articles_before_feed_state(
 
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
 def test_kill_9_after_the_server_accepted_a_digest(
-    service_env,
+    service_env: Callable[..., dict[str, str]],
     env: LocalServer,
     smtp: SmtpFactory,
     tmp_path: Path,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     mail = smtp(mailbox=Mailbox(reply_delay=30))
     settings = service_env(mail)
@@ -205,11 +205,11 @@ def test_kill_9_after_the_server_accepted_a_digest(
 
 @pytest.mark.parametrize("db_url", ["postgresql"], indirect=True)
 def test_three_instances_share_the_polling_and_send_one_digest(
-    service_env,
+    service_env: Callable[..., dict[str, str]],
     env: LocalServer,
     smtp: SmtpFactory,
     tmp_path: Path,
-    db_url: str,  # type: ignore[no-untyped-def]
+    db_url: str,
 ) -> None:
     mail = smtp()
     interval = 3.0
