@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from alembic import context
 
-from monitor import tables
 from monitor.config import load_settings
-from monitor.db import make_engine
+from monitor.storage import tables
+from monitor.storage.db import make_engine
 
 config = context.config
 engine = config.attributes.get("engine")

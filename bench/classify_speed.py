@@ -10,10 +10,10 @@ import json
 import time
 from pathlib import Path
 
+from monitor.bundled import bundled_path
 from monitor.classify import Classifier, load_themes
-from monitor.db import bundled_path
 from monitor.errors import ExtractionError
-from monitor.extract import extract_article
+from monitor.ingest.extract import extract_article
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT.parent / "shared" / "bench-corpus"

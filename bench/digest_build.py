@@ -22,7 +22,7 @@ import sqlalchemy as sa
 
 from monitor.app import open_app
 from monitor.config import load_settings
-from monitor.tables import metadata
+from monitor.storage.tables import metadata
 
 TOTAL, FRESH = 50_000, 500
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

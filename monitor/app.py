@@ -11,21 +11,22 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 
+from monitor.bundled import bundled_path
 from monitor.classify import Classifier, load_themes
 from monitor.config import Settings
-from monitor.db import bundled_path, is_current, make_engine, schema_lock, upgrade
-from monitor.delivery import DigestOptions, DigestService
-from monitor.digest_store import DigestStore
-from monitor.fetch import Fetcher, FetchPolicy
-from monitor.mailer import Mailer, make_mailer, require_recipients
+from monitor.digest.lifecycle import DigestOptions, DigestService
+from monitor.digest.mailer import Mailer, make_mailer, require_recipients
+from monitor.digest.render import Settings as RenderSettings
+from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.ingest.netguard import AllowList
+from monitor.ingest.pipeline import Pipeline, PollPolicy
+from monitor.ingest.progress import Progress
+from monitor.ingest.seeds import SeedFeed, load_feeds
+from monitor.ingest.workers import WorkerPool
 from monitor.models import Clock, utcnow
-from monitor.netguard import AllowList
-from monitor.pipeline import Pipeline, PollPolicy
-from monitor.progress import Progress
-from monitor.render import Settings as RenderSettings
-from monitor.seeds import SeedFeed, load_feeds
-from monitor.store import Store
-from monitor.workers import WorkerPool
+from monitor.storage.db import is_current, make_engine, schema_lock, upgrade
+from monitor.storage.digests import DigestStore
+from monitor.storage.store import Store
 
 log = logging.getLogger(__name__)
 

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from monitor.models import NewArticle
-from monitor.store import seen_key
+from monitor.storage.store import seen_key
 
 
 def hours_ago(hours: float) -> str:

@@ -11,8 +11,8 @@ import sqlalchemy as sa
 
 from monitor.app import App, open_app
 from monitor.config import load_settings
-from monitor.db import make_engine, upgrade
-from monitor.workers import WorkerPool
+from monitor.ingest.workers import WorkerPool
+from monitor.storage.db import make_engine, upgrade
 from tests.servers import LocalServer
 from tests.smtp import SmtpFactory
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli import main
+from monitor.cli.main import main
 from tests.builders import INADEQUATE_STORY, SCHOOL_STORY
 from tests.e2e.test_cli import run
 from tests.servers import LocalServer

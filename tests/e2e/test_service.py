@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from monitor.db import make_engine
+from monitor.storage.db import make_engine
 from tests.builders import INADEQUATE_STORY, Item, article_html, rss
 from tests.servers import LocalServer, Route
 from tests.smtp import Mailbox, SmtpFactory, SmtpServer

@@ -12,9 +12,9 @@ import pytest
 
 from monitor.app import App, open_app
 from monitor.config import load_settings
-from monitor.delivery import DigestService
-from monitor.digest_store import DigestStore
+from monitor.digest.lifecycle import DigestService
 from monitor.models import Classification
+from monitor.storage.digests import DigestStore
 from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, stored_article
 from tests.servers import LocalServer
 from tests.smtp import Mailbox, SmtpFactory, SmtpServer

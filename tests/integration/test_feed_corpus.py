@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from monitor.app import App
+from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport
-from monitor.workers import WorkerPool
 from tests.conftest import SHARED
 from tests.servers import LocalServer, Route
 

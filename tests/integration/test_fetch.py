@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 
 from monitor.errors import BlockedURLError, FetchError
-from monitor.fetch import Fetcher, FetchPolicy, parse_retry_after
+from monitor.ingest.fetch import Fetcher, FetchPolicy, parse_retry_after
+from monitor.ingest.netguard import AllowList
 from monitor.models import FetchResult
-from monitor.netguard import AllowList
 from tests.servers import CountingListener, LocalServer, Route
 
 POLICY = FetchPolicy(

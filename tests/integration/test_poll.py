@@ -12,12 +12,12 @@ from sqlmodel import Session, select
 
 from monitor.app import App
 from monitor.errors import FetchError, StorageError
-from monitor.extract import extract_article
+from monitor.ingest.extract import extract_article
+from monitor.ingest.pipeline import PollPolicy, failures_are_ours, next_poll_after_failure
+from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport, SourceInfo
-from monitor.pipeline import PollPolicy, failures_are_ours, next_poll_after_failure
-from monitor.store import Store
-from monitor.tables import ArticleRow, FetchAttemptRow, SourceRow
-from monitor.workers import WorkerPool
+from monitor.storage.store import Store
+from monitor.storage.tables import ArticleRow, FetchAttemptRow, SourceRow
 from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
 from tests.servers import CountingListener, LocalServer, Route
 

@@ -12,8 +12,8 @@ import pytest
 
 from monitor.app import App, open_app
 from monitor.config import load_settings
-from monitor.digest_store import DigestStore
-from monitor.service import FIRST_STARTED, Service
+from monitor.service.scheduler import FIRST_STARTED, Service
+from monitor.storage.digests import DigestStore
 from tests.integration.test_digest_delivery import Clock, inadequate
 from tests.servers import LocalServer
 from tests.smtp import SmtpFactory, SmtpServer

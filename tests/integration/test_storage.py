@@ -11,11 +11,11 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
-from monitor import tables
-from monitor.db import alembic_config, is_current, make_engine, upgrade
 from monitor.errors import ConfigError, StorageError
 from monitor.models import Classification, NewArticle, ThemeMatch
-from monitor.store import Store, seen_key
+from monitor.storage import tables
+from monitor.storage.db import alembic_config, is_current, make_engine, upgrade
+from monitor.storage.store import Store, seen_key
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

@@ -6,9 +6,9 @@ import gzip
 import pytest
 
 from monitor.errors import FeedParseError, WorkerError
-from monitor.extract import process_page
-from monitor.feeds import parse_feed
-from monitor.workers import WorkerPool
+from monitor.ingest.extract import process_page
+from monitor.ingest.feeds import parse_feed
+from monitor.ingest.workers import WorkerPool
 from tests.builders import INADEQUATE_STORY, Item, article_html, rss
 
 

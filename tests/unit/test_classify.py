@@ -8,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
+from monitor.bundled import bundled_path
 from monitor.classify import Classifier, load_themes
 from monitor.classify.evaluate import Labelled, evaluate, scores
 from monitor.classify.text import normalise, split_sentences
 from monitor.classify.themes import parse_themes
-from monitor.db import bundled_path
 from monitor.errors import SeedError
-from monitor.seeds import load_seed_articles
+from monitor.ingest.seeds import load_seed_articles
 from tests.builders import INADEQUATE_STORY, SCHOOL_STORY
 
 THEMES = bundled_path("seeds") / "themes.toml"

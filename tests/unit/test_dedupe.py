@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from monitor.dedupe import group_same_stories
+from monitor.digest.dedupe import group_same_stories
 
 # One Ofsted report, as a trade title and a local paper told it: different headlines, order
 # and framing, the same quotations from the report and from the council.

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.digest import (
+from monitor.digest.build import (
     OTHER_SECTION,
     Candidate,
     SourceActivity,

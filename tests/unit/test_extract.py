@@ -8,7 +8,7 @@ import pytest
 import trafilatura
 
 from monitor.errors import ExtractionError
-from monitor.extract import extract_article, process_page
+from monitor.ingest.extract import extract_article, process_page
 from tests.builders import INADEQUATE_STORY, Page, article_html
 from tests.conftest import SHARED
 

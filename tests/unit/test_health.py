@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from monitor.health import problems
 from monitor.models import DigestRecord
+from monitor.service.health import problems
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 SENT = DigestRecord(

@@ -5,7 +5,7 @@ import ipaddress
 import pytest
 
 from monitor.errors import BlockedURLError
-from monitor.netguard import AllowList, check_address, check_url, refusal_reason
+from monitor.ingest.netguard import AllowList, check_address, check_url, refusal_reason
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,8 @@ from email.message import EmailMessage
 from email.policy import default
 from zoneinfo import ZoneInfo
 
-from monitor.digest import Digest, build_digest
-from monitor.render import Envelope, Settings, header_address, one_line, render_digest
+from monitor.digest.build import Digest, build_digest
+from monitor.digest.render import Envelope, Settings, header_address, one_line, render_digest
 from tests.unit.test_digest import THEMES, activity, candidate
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

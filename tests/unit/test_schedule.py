@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from monitor.digest.schedule import digest_trigger, latest_fire, next_fire, period_key, poll_tick
 from monitor.errors import ConfigError
-from monitor.schedule import digest_trigger, latest_fire, next_fire, period_key, poll_tick
 
 LONDON = ZoneInfo("Europe/London")
 

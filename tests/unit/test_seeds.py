@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.db import bundled_path
-from monitor.seeds import find_date, load_feeds, load_seed_articles, parse_seed_article
+from monitor.bundled import bundled_path
+from monitor.ingest.seeds import find_date, load_feeds, load_seed_articles, parse_seed_article
 from tests.conftest import SHARED
 
 

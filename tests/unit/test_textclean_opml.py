@@ -3,7 +3,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import ConfigError
-from monitor.opml import OpmlFeed, read_opml, write_opml
+from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
 from monitor.textclean import clean_text, fingerprint
 
 

@@ -21,7 +21,7 @@ from monitor.errors import MonitorError, WorkerError
 
 T = TypeVar("T")
 MIB = 1024 * 1024
-_PRELOAD = ["monitor.feeds", "monitor.extract", "trafilatura"]
+_PRELOAD = ["monitor.ingest.feeds", "monitor.ingest.extract", "trafilatura"]
 
 
 def _worker_main(conn: Connection, memory_bytes: int) -> None:

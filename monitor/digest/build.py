@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
-from monitor.dedupe import group_same_stories
+from monitor.digest.dedupe import group_same_stories
 from monitor.models import ThemeMatch
 
 # Articles scoring at least this, but below the classifier's threshold, are near misses.

@@ -14,11 +14,14 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from monitor.classify_stage import ClassifyStage
+from monitor.classify.stage import ClassifyStage
 from monitor.errors import FetchError, MonitorError, SourceError
-from monitor.extract import PageOutcome, process_page
-from monitor.feeds import classify_date, parse_feed
-from monitor.fetch import FEED_ACCEPT, Fetcher
+from monitor.ingest.extract import PageOutcome, process_page
+from monitor.ingest.feeds import classify_date, parse_feed
+from monitor.ingest.fetch import FEED_ACCEPT, Fetcher
+from monitor.ingest.progress import Progress, QuietProgress
+from monitor.ingest.seeds import SeedArticle
+from monitor.ingest.workers import WorkerPool
 from monitor.models import (
     Clock,
     EntryCandidate,
@@ -28,12 +31,9 @@ from monitor.models import (
     PollReport,
     SourceInfo,
 )
-from monitor.progress import Progress, QuietProgress
-from monitor.seeds import SeedArticle
-from monitor.store import Store, seen_key
+from monitor.storage.store import Store, seen_key
 from monitor.textclean import fingerprint
 from monitor.urls import canonical_url, host_of, prefer_canonical
-from monitor.workers import WorkerPool
 
 log = logging.getLogger(__name__)
 

@@ -20,7 +20,7 @@ from zoneinfo import ZoneInfo
 
 import jinja2
 
-from monitor.digest import Digest
+from monitor.digest.build import Digest
 from monitor.urls import is_http_url
 
 SUBJECT_PREFIX = "Ofsted & children's social care"
@@ -97,7 +97,7 @@ def _duration(value: timedelta | None) -> str:
 
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.PackageLoader("monitor", "templates"),
+        loader=jinja2.PackageLoader("monitor.digest", "templates"),
         autoescape=jinja2.select_autoescape(enabled_extensions=("html",)),
         trim_blocks=True,
         lstrip_blocks=True,

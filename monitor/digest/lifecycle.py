@@ -13,13 +13,13 @@ from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 
-from monitor.digest import Digest, build_digest
-from monitor.digest_store import DigestDraft, DigestStore, Gathered
+from monitor.digest.build import Digest, build_digest
+from monitor.digest.mailer import Delivery, Mailer
+from monitor.digest.render import Envelope, envelope_address, render_digest, subject
+from monitor.digest.render import Settings as RenderSettings
 from monitor.errors import DeliveryError
-from monitor.mailer import Delivery, Mailer
 from monitor.models import Clock, DigestRecord
-from monitor.render import Envelope, envelope_address, render_digest, subject
-from monitor.render import Settings as RenderSettings
+from monitor.storage.digests import DigestDraft, DigestStore, Gathered
 
 log = logging.getLogger(__name__)
 

@@ -14,21 +14,22 @@ from typing import IO, Any
 
 from monitor import __version__
 from monitor.app import App, open_app, themes_path
+from monitor.bundled import bundled_path
 from monitor.classify import Classifier, load_themes
 from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
-from monitor.cli_digest import add_digest_commands
-from monitor.cli_service import add_service_commands
+from monitor.classify.labelled import BadLine, read_articles
+from monitor.cli.digest import add_digest_commands
+from monitor.cli.service import add_service_commands
 from monitor.config import load_settings
-from monitor.db import bundled_path, make_engine, upgrade
-from monitor.discovery import discover_feed
 from monitor.errors import ConfigError, MonitorError, SourceError
-from monitor.labelled import BadLine, read_articles
+from monitor.ingest.discovery import discover_feed
+from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
+from monitor.ingest.pipeline import backfill_seeds
+from monitor.ingest.progress import make_progress
+from monitor.ingest.seeds import load_seed_articles
 from monitor.log import configure_logging
 from monitor.models import ArticleSummary, Classification, PollReport, SourceInfo
-from monitor.opml import OpmlFeed, read_opml, write_opml
-from monitor.pipeline import backfill_seeds
-from monitor.progress import make_progress
-from monitor.seeds import load_seed_articles
+from monitor.storage.db import make_engine, upgrade
 from monitor.urls import is_http_url
 
 log = logging.getLogger("monitor")

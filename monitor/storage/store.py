@@ -14,7 +14,6 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from monitor.db import WRITE_OPTIONS, read_session, wrap_errors, write_session
 from monitor.errors import ConfigError
 from monitor.models import (
     ArticleSummary,
@@ -24,7 +23,8 @@ from monitor.models import (
     StatusReport,
     StoredArticle,
 )
-from monitor.tables import (
+from monitor.storage.db import WRITE_OPTIONS, read_session, wrap_errors, write_session
+from monitor.storage.tables import (
     ArticleRow,
     ClassificationRow,
     MetaRow,

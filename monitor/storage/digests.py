@@ -20,10 +20,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from monitor.db import WRITE_OPTIONS, wrap_errors
-from monitor.digest import NEAR_MISS_FLOOR, Candidate, SourceActivity
+from monitor.digest.build import NEAR_MISS_FLOOR, Candidate, SourceActivity
 from monitor.models import DigestRecord, ThemeMatch
-from monitor.tables import metadata
+from monitor.storage.db import WRITE_OPTIONS, wrap_errors
+from monitor.storage.tables import metadata
 from monitor.textclean import clean_text
 
 ARTICLES = metadata.tables["article"]

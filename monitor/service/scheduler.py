@@ -26,12 +26,12 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.app import App
+from monitor.digest.schedule import digest_trigger, latest_fire, next_fire, period_key, poll_tick
 from monitor.errors import MonitorError
-from monitor.locks import AdvisoryLock, FileLock, instance_name, make_lock
+from monitor.ingest.workers import WorkerPool
 from monitor.log import current_job
 from monitor.models import PollReport
-from monitor.schedule import digest_trigger, latest_fire, next_fire, period_key, poll_tick
-from monitor.workers import WorkerPool
+from monitor.storage.locks import AdvisoryLock, FileLock, instance_name, make_lock
 
 log = logging.getLogger(__name__)
 

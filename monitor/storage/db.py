@@ -10,7 +10,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 from collections.abc import Iterator
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -22,20 +21,13 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlmodel import Session
 
+from monitor.bundled import bundled_path
 from monitor.errors import ConfigError, StorageError
 
 _WRITE = "monitor_write"
 # Execution options that make a connection's transaction a write transaction (BEGIN IMMEDIATE).
 WRITE_OPTIONS = {_WRITE: True}
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-
-
-def bundled_path(name: str) -> Path:
-    """A top-level project folder (`alembic`, `seeds`), from a checkout or an installed wheel."""
-    installed = Path(str(resources.files("monitor"))) / "_bundled" / name
-    if installed.is_dir():
-        return installed
-    return Path(__file__).resolve().parent.parent / name
 
 
 def make_engine(url: str) -> Engine:

@@ -27,8 +27,8 @@ import httpcore
 import httpx
 
 from monitor.errors import BlockedURLError, FetchError
+from monitor.ingest.netguard import AllowList, check_address, check_url
 from monitor.models import Clock, FetchResult, utcnow
-from monitor.netguard import AllowList, check_address, check_url
 
 _REDIRECTS = frozenset({301, 302, 303, 307, 308})
 FEED_ACCEPT = (

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from monitor.errors import FeedParseError, SourceError
-from monitor.feeds import find_feed_links, looks_like_html, parse_feed
-from monitor.fetch import FEED_ACCEPT, Fetcher
+from monitor.ingest.feeds import find_feed_links, looks_like_html, parse_feed
+from monitor.ingest.fetch import FEED_ACCEPT, Fetcher
+from monitor.ingest.workers import WorkerPool
 from monitor.models import ParsedFeed
-from monitor.workers import WorkerPool
 
 MAX_CANDIDATES = 5
 

@@ -18,7 +18,7 @@ from typing import IO, Protocol
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from monitor.db import wrap_errors
+from monitor.storage.db import wrap_errors
 
 log = logging.getLogger(__name__)
 

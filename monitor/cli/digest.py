@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import Any
 
 from monitor.app import App
-from monitor.delivery import DigestService, SendOutcome
-from monitor.digest_store import DigestStore
+from monitor.digest.lifecycle import DigestService, SendOutcome
 from monitor.errors import ConfigError, MonitorError
-from monitor.locks import make_lock
 from monitor.models import DigestRecord
-from monitor.service import DIGEST_SENDER
+from monitor.service.scheduler import DIGEST_SENDER
+from monitor.storage.digests import DigestStore
+from monitor.storage.locks import make_lock
 
 EXIT_OK, EXIT_FAILED = 0, 1
 

@@ -14,13 +14,13 @@ from datetime import datetime
 from typing import Any
 
 from monitor.app import App
-from monitor.cli_digest import digest_json
-from monitor.digest_store import DigestStore
-from monitor.health import problems
-from monitor.locks import is_locked, make_lock
+from monitor.cli.digest import digest_json
+from monitor.digest.schedule import digest_trigger, next_fire
 from monitor.models import SourceInfo
-from monitor.schedule import digest_trigger, next_fire
-from monitor.service import DIGEST_SENDER, FIRST_STARTED, Service
+from monitor.service.health import problems
+from monitor.service.scheduler import DIGEST_SENDER, FIRST_STARTED, Service
+from monitor.storage.digests import DigestStore
+from monitor.storage.locks import is_locked, make_lock
 
 log = logging.getLogger(__name__)
 
