@@ -1,14 +1,22 @@
-"""The composition root: settings in, wired collaborators out."""
+"""The composition root: settings in, wired collaborators out.
+
+Every entry point (the CLI, the service, benchmarks, tests) gets its stores, locks, fetcher,
+workers, classifier and digest service from an App, never by building its own. The seams
+for tests are the arguments of `open_app`: `clock`, `transport` (an httpx transport in
+place of the network) and `classifier`.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from pathlib import Path
 
+import httpx
 from sqlalchemy.engine import Engine
 
 from monitor.bundled import bundled_path
@@ -18,17 +26,26 @@ from monitor.digest.lifecycle import DigestOptions, DigestService
 from monitor.digest.mailer import Mailer, make_mailer, require_recipients
 from monitor.digest.render import Settings as RenderSettings
 from monitor.ingest.fetch import Fetcher, FetchPolicy
+from monitor.ingest.jobs import ShippedClassifier
 from monitor.ingest.netguard import AllowList
-from monitor.ingest.pipeline import Pipeline, PollPolicy
+from monitor.ingest.pipeline import Pipeline
+from monitor.ingest.policy import PollPolicy
 from monitor.ingest.progress import Progress
 from monitor.ingest.seeds import SeedFeed, load_feeds
 from monitor.ingest.workers import WorkerPool
 from monitor.models import Clock, utcnow
 from monitor.storage.db import is_current, make_engine, schema_lock, upgrade
 from monitor.storage.digests import DigestStore
+from monitor.storage.locks import AdvisoryLock, FileLock, is_locked, make_lock
 from monitor.storage.store import Store
 
 log = logging.getLogger(__name__)
+
+# Meta keys the service records for `status` and for other instances.
+FIRST_STARTED = "service_first_started_at"
+DIGEST_SENDER = "digest_sender"
+
+Lock = FileLock | AdvisoryLock
 
 
 @dataclass
@@ -36,8 +53,13 @@ class App:
     settings: Settings
     engine: Engine
     store: Store
+    digest_store: DigestStore
     clock: Clock
     classify: Classifier
+    transport: httpx.AsyncBaseTransport | None = None
+    _shipped: ShippedClassifier | None = field(default=None, repr=False)
+
+    # --- ingest --------------------------------------------------------------------------
 
     def fetcher(self) -> Fetcher:
         s = self.settings
@@ -50,7 +72,13 @@ class App:
             max_per_host=s.max_per_host,
             user_agent=s.user_agent,
         )
-        return Fetcher(policy, AllowList.parse(s.allow_hosts), proxy=s.proxy_url, clock=self.clock)
+        return Fetcher(
+            policy,
+            AllowList.parse(s.allow_hosts),
+            proxy=s.proxy_url,
+            clock=self.clock,
+            transport=self.transport,
+        )
 
     def workers(self) -> WorkerPool:
         s = self.settings
@@ -65,8 +93,33 @@ class App:
             s.page_max_bytes,
             s.fetch_pages,
             s.new_source_lookback,
-            str(themes_path(s)),
         )
+
+    def shipped_classifier(self) -> ShippedClassifier:
+        """The classifier, pickled once for the worker processes."""
+        if self._shipped is None:
+            self._shipped = ShippedClassifier.of(self.classify)
+        return self._shipped
+
+    @contextlib.asynccontextmanager
+    async def pipeline(
+        self, progress: Progress | None = None, *, workers: WorkerPool | None = None
+    ) -> AsyncIterator[Pipeline]:
+        """A pipeline with its own fetcher, and its own worker pool unless one is given."""
+        with contextlib.ExitStack() as stack:
+            pool = workers or stack.enter_context(self.workers())
+            async with self.fetcher() as fetcher:
+                yield Pipeline(
+                    self.store,
+                    fetcher,
+                    pool,
+                    self.shipped_classifier(),
+                    self.poll_policy(),
+                    self.clock,
+                    progress,
+                )
+
+    # --- digests -------------------------------------------------------------------------
 
     def mailer(self) -> Mailer:
         s = self.settings
@@ -97,32 +150,58 @@ class App:
         )
         # Longer than any one delivery can take, so a live sender never loses its claim.
         lease = timedelta(seconds=max(300.0, 10 * s.smtp_timeout))
-        return DigestService(DigestStore(self.engine), mailer, options, self.clock, lease)
+        return DigestService(self.digest_store, mailer, options, self.clock, lease)
 
-    @contextlib.asynccontextmanager
-    async def pipeline(
-        self, progress: Progress | None = None, *, workers: WorkerPool | None = None
-    ) -> AsyncIterator[Pipeline]:
-        """A pipeline with its own fetcher, and its own worker pool unless one is given."""
-        with contextlib.ExitStack() as stack:
-            pool = workers or stack.enter_context(self.workers())
-            async with self.fetcher() as fetcher:
-                yield Pipeline(
-                    self.store,
-                    fetcher,
-                    pool,
-                    self.classify,
-                    self.poll_policy(),
-                    self.clock,
-                    progress,
-                )
+    # --- coordination between processes --------------------------------------------------
+
+    def lock(self, name: str) -> Lock:
+        """A lock between processes on this database (`digests`, `service`)."""
+        return make_lock(self.engine, name)
+
+    def digest_lock(self) -> Lock:
+        """Held by the one process that sends digests."""
+        return self.lock("digests")
+
+    def record_digest_sender(self, instance: str, since: datetime) -> None:
+        self.store.set_meta(
+            DIGEST_SENDER, json.dumps({"instance": instance, "since": since.isoformat()})
+        )
+
+    def digest_sender(self) -> dict[str, str | None] | None:
+        """Which instance holds the digest lock now, or None when no process holds it."""
+        if not is_locked(self.digest_lock()):
+            return None
+        recorded = self.store.get_meta(DIGEST_SENDER)
+        if not recorded:
+            return {"instance": "unknown", "since": None}
+        found: dict[str, str | None] = json.loads(recorded)
+        return found
+
+    def first_started(self) -> datetime | None:
+        started = self.store.get_meta(FIRST_STARTED)
+        return datetime.fromisoformat(started) if started else None
+
+    def record_first_start(self, now: datetime) -> datetime:
+        """The service's first start, recorded once in the database's life."""
+        started = self.store.set_meta(FIRST_STARTED, now.isoformat(), only_if_missing=True)
+        return datetime.fromisoformat(started)
+
+    def close(self) -> None:
+        self.engine.dispose()
 
 
-def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True) -> App:
+def open_app(
+    settings: Settings,
+    *,
+    clock: Clock = utcnow,
+    migrate: bool = True,
+    transport: httpx.AsyncBaseTransport | None = None,
+    classifier: Classifier | None = None,
+) -> App:
     """Connect, apply migrations and, on a new database, subscribe to the default feeds.
 
     Seed files are read first, so that a broken one fails before anything connects."""
-    classify = Classifier(load_themes(themes_path(settings)))
+    classify = classifier or build_classifier(settings)
     feeds = load_feeds(bundled_path("seeds") / "feeds.toml") if settings.load_default_feeds else []
     engine = make_engine(settings.effective_database_url)
     try:
@@ -133,7 +212,23 @@ def open_app(settings: Settings, *, clock: Clock = utcnow, migrate: bool = True)
     except BaseException:
         engine.dispose()
         raise
-    return App(settings, engine, store, clock, classify)
+    return App(settings, engine, store, DigestStore(engine), clock, classify, transport)
+
+
+def upgrade_database(settings: Settings) -> None:
+    """Apply every migration to the configured database (`monitor db upgrade`)."""
+    engine = make_engine(settings.effective_database_url)
+    try:
+        with schema_lock(engine):
+            upgrade(engine)
+    finally:
+        engine.dispose()
+
+
+def build_classifier(settings: Settings) -> Classifier:
+    """The classifier of the configured themes file. Read once: a change to the file takes
+    effect when the service restarts (then `monitor reclassify` applies it to the archive)."""
+    return Classifier(load_themes(themes_path(settings)))
 
 
 def _set_up(engine: Engine, store: Store, feeds: list[SeedFeed], clock: Clock) -> None:

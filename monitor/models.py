@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Any, Literal
 
 Clock = Callable[[], datetime]
+# Where an article came from: a poll (may go into a digest) or a backfill (history, never).
+Origin = Literal["poll", "backfill"]
+# How far a claimed publication date is trusted.
+DateStatus = Literal["ok", "missing", "unparseable", "future"]
+# A digest's state: pending (to send), sent, failed (given up), skipped (nothing to send).
+DigestStatus = Literal["pending", "sent", "failed", "skipped"]
 
 
 def utcnow() -> datetime:
@@ -68,6 +75,15 @@ class ThemeMatch:
     score: float
     evidence: tuple[str, ...]
 
+    def as_json(self) -> dict[str, Any]:
+        """The stored and printed shape: {"id", "score", "evidence"}."""
+        return {"id": self.theme_id, "score": self.score, "evidence": list(self.evidence)}
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> ThemeMatch:
+        evidence = tuple(str(e) for e in value.get("evidence", ()))
+        return cls(str(value["id"]), float(value["score"]), evidence)
+
 
 @dataclass(frozen=True)
 class Classification:
@@ -77,16 +93,6 @@ class Classification:
     relevance: float | None
     themes: tuple[ThemeMatch, ...] = ()
     classifier: str = "unclassified"
-
-
-@dataclass(frozen=True)
-class SourceHealth:
-    url: str
-    name: str | None
-    last_success: datetime | None
-    last_error: str | None
-    consecutive_failures: int
-    next_poll_at: datetime | None
 
 
 @dataclass
@@ -140,7 +146,7 @@ class NewArticle:
     entry_url: str | None
     source_id: int | None
     source_name: str
-    origin: str
+    origin: Origin
     title: str
     text: str
     summary: str | None
@@ -150,7 +156,7 @@ class NewArticle:
     extraction_error: str | None
     published_raw: str | None
     published_at: datetime | None
-    date_status: str
+    date_status: DateStatus
     first_seen_at: datetime
     fingerprint: str | None
     keys: tuple[str, ...]
@@ -162,9 +168,9 @@ class ArticleSummary:
     url: str | None
     title: str
     source: str
-    origin: str
+    origin: Origin
     published: datetime | None
-    date_status: str
+    date_status: DateStatus
     fetched_at: datetime
     relevant: bool | None
     relevance: float | None
@@ -174,7 +180,7 @@ class ArticleSummary:
 
 @dataclass(frozen=True)
 class StoredArticle:
-    """What reclassification and re-extraction need of a stored article."""
+    """What reclassification needs of a stored article."""
 
     id: int
     url: str | None
@@ -201,7 +207,7 @@ class DigestRecord:
     created_at: datetime
     window_start: datetime | None
     window_end: datetime
-    status: str
+    status: DigestStatus
     subject: str
     message_id: str | None
     sender: str
@@ -213,3 +219,39 @@ class DigestRecord:
     sent_at: datetime | None
     delivered_to: str | None
     last_error: str | None
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A stored article that may go into a digest, with its classification."""
+
+    id: int
+    url: str | None
+    title: str
+    source: str
+    published_at: datetime | None  # only a date we trust
+    first_seen_at: datetime
+    relevant: bool
+    relevance: float
+    themes: tuple[ThemeMatch, ...]
+    text: str
+    summary: str | None = None
+
+    @property
+    def date(self) -> datetime:
+        return self.published_at or self.first_seen_at
+
+
+@dataclass(frozen=True)
+class SourceActivity:
+    """What a source did in a digest's period, as the store records it."""
+
+    name: str
+    url: str
+    polls_ok: int
+    polls_failed: int
+    last_poll_failed: bool
+    last_error: str | None
+    new_articles: int
+    last_new_entry_at: datetime | None
+    new_entry_times: tuple[datetime, ...]  # recent polls that found new entries, oldest first

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
+from monitor.ingest.identity import seen_key
 from monitor.models import NewArticle
-from monitor.storage.store import seen_key
 
 
 def hours_ago(hours: float) -> str:

@@ -5,21 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
-from collections.abc import Callable
-from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
 from monitor.app import App
+from monitor.cli.output import EXIT_FAILED, EXIT_OK, digest_json, parse_since
 from monitor.digest.lifecycle import DigestService, SendOutcome
 from monitor.errors import ConfigError, MonitorError
-from monitor.models import DigestRecord
-from monitor.service.scheduler import DIGEST_SENDER
-from monitor.storage.digests import DigestStore
-from monitor.storage.locks import make_lock
-
-EXIT_OK, EXIT_FAILED = 0, 1
 
 
 def _part(message: EmailMessage, subtype: str) -> str:
@@ -61,15 +54,16 @@ def _describe(outcome: SendOutcome) -> str:
 
 def cmd_digest_send(app: App, args: argparse.Namespace) -> int:
     service = app.digests()
-    lock = make_lock(app.engine, "digests")
+    lock = app.digest_lock()
     if not lock.acquire():
-        holder = app.store.get_meta(DIGEST_SENDER) or "another process"
+        sender = app.digest_sender()
+        holder = f"{sender['instance']} since {sender['since']}" if sender else "another process"
         raise MonitorError(
             f"digests are being sent by {holder} (a running `monitor run`): it sends pending "
             "digests itself; stop it to send one by hand"
         )
     try:
-        service.store.release_claims()  # we hold the lock: any claim is a dead process's
+        service.release_claims()  # we hold the lock: any claim is a dead process's
         return _send(app, service)
     finally:
         lock.release()
@@ -94,33 +88,8 @@ def _send(app: App, service: DigestService) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def digest_json(record: DigestRecord) -> dict[str, Any]:
-    return {
-        "id": record.id,
-        "period": record.period,
-        "created_at": _iso(record.created_at),
-        "window_start": _iso(record.window_start),
-        "window_end": _iso(record.window_end),
-        "status": record.status,
-        "items": record.item_count,
-        "near_misses": record.near_miss_count,
-        "subject": record.subject,
-        "message_id": record.message_id,
-        "recipients": list(record.recipients),
-        "attempts": record.attempts,
-        "next_attempt_at": _iso(record.next_attempt_at),
-        "sent_at": _iso(record.sent_at),
-        "delivered_to": record.delivered_to,
-        "error": record.last_error,
-    }
-
-
 def cmd_digests(app: App, args: argparse.Namespace) -> int:
-    records = DigestStore(app.engine).list(limit=args.limit)
+    records = app.digest_store.list(limit=args.limit)
     if args.json:
         print(json.dumps([digest_json(r) for r in records], indent=2, ensure_ascii=False))
         return EXIT_OK
@@ -140,7 +109,7 @@ def cmd_digests(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def add_digest_commands(commands: Any, parse_since: Callable[[str], datetime]) -> None:
+def add_commands(commands: Any) -> None:
     digest = commands.add_parser("digest", help="build and send the digest email").add_subparsers(
         dest="digest_command", required=True
     )

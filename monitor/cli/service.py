@@ -9,22 +9,17 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any
 
 from monitor.app import App
-from monitor.cli.digest import digest_json
+from monitor.cli.output import EXIT_OK, digest_json, iso, source_json, when
 from monitor.digest.schedule import digest_trigger, next_fire
-from monitor.models import SourceInfo
 from monitor.service.health import problems
-from monitor.service.scheduler import DIGEST_SENDER, FIRST_STARTED, Service
-from monitor.storage.digests import DigestStore
-from monitor.storage.locks import is_locked, make_lock
+from monitor.service.scheduler import Service
 
 log = logging.getLogger(__name__)
 
-EXIT_OK, EXIT_UNHEALTHY = 0, 1
+EXIT_UNHEALTHY = 1
 
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
@@ -38,7 +33,7 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     signal.signal(signal.SIGINT, request_stop)
     code = Service(app, stop).run()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopped: a repeated SIGTERM changes nothing
-    app.engine.dispose()
+    app.close()
     if any(
         t.is_alive() and not t.daemon
         for t in threading.enumerate()
@@ -52,35 +47,21 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
     return code
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
-
-
-def _sender(app: App) -> dict[str, Any] | None:
-    """Which instance holds the digest lock now, or None when no process holds it."""
-    if not is_locked(make_lock(app.engine, "digests")):
-        return None
-    recorded = app.store.get_meta(DIGEST_SENDER)
-    return json.loads(recorded) if recorded else {"instance": "unknown", "since": None}
-
-
-def cmd_status(app: App, args: argparse.Namespace, source_json: Callable[[SourceInfo], Any]) -> int:
+def cmd_status(app: App, args: argparse.Namespace) -> int:
     s = app.settings
     now = app.clock()
     status = app.store.status()
     next_poll, last_success = app.store.polling_summary()
-    digests = DigestStore(app.engine)
-    last_digest = digests.latest()
-    last_sent = digests.latest(sent=True)
+    last_digest = app.digest_store.latest()
+    last_sent = app.digest_store.latest(sent=True)
     next_digest = next_fire(digest_trigger(s.digest_cron, s.zone), now)
-    started = app.store.get_meta(FIRST_STARTED)
-    sender = _sender(app)
+    sender = app.digest_sender()
     found = problems(
         now,
         poll_interval=s.poll_interval,
         sources=status.sources,
         last_success=last_success,
-        first_started=datetime.fromisoformat(started) if started else None,
+        first_started=app.first_started(),
         last_digest=last_digest,
     )
     if args.json:
@@ -93,9 +74,9 @@ def cmd_status(app: App, args: argparse.Namespace, source_json: Callable[[Source
                     "unclassified": status.unclassified,
                     "sources": [source_json(x) for x in status.source_health],
                     "scheduler": {
-                        "next_poll": _iso(next_poll),
-                        "last_successful_poll": _iso(last_success),
-                        "next_digest": _iso(next_digest),
+                        "next_poll": iso(next_poll),
+                        "last_successful_poll": iso(last_success),
+                        "next_digest": iso(next_digest),
                         "digest_schedule": s.digest_cron,
                         "timezone": s.timezone,
                         "last_digest": digest_json(last_digest) if last_digest else None,
@@ -116,13 +97,13 @@ def cmd_status(app: App, args: argparse.Namespace, source_json: Callable[[Source
         )
         for x in failing:
             print(f"  failing: {x.url}: {x.consecutive_failures} in a row: {x.last_error}")
-        print(f"last successful poll: {_when(last_success)}; next poll due: {_when(next_poll)}")
-        print(f"next digest: {_when(next_digest)} (schedule {s.digest_cron!r}, {s.timezone})")
+        print(f"last successful poll: {when(last_success)}; next poll due: {when(next_poll)}")
+        print(f"next digest: {when(next_digest)} (schedule {s.digest_cron!r}, {s.timezone})")
         if last_digest:
-            when = _when(last_digest.sent_at or last_digest.created_at)
+            sent_or_made = when(last_digest.sent_at or last_digest.created_at)
             print(
                 f"last digest: {last_digest.id}, {last_digest.status}, "
-                f"{last_digest.item_count} stories, {when}"
+                f"{last_digest.item_count} stories, {sent_or_made}"
             )
         holder = sender["instance"] if sender else "no running instance"
         print(f"digest lock: {holder}")
@@ -134,11 +115,7 @@ def cmd_status(app: App, args: argparse.Namespace, source_json: Callable[[Source
     return EXIT_OK
 
 
-def _when(value: datetime | None) -> str:
-    return f"{value:%Y-%m-%d %H:%M} UTC" if value else "-"
-
-
-def add_service_commands(commands: Any, source_json: Callable[[SourceInfo], Any]) -> None:
+def add_commands(commands: Any) -> None:
     run = commands.add_parser(
         "run", help="run the service: poll, send digests and retry them on schedule"
     )
@@ -146,4 +123,4 @@ def add_service_commands(commands: Any, source_json: Callable[[SourceInfo], Any]
     status = commands.add_parser("status", help="counts, source health and the scheduler")
     status.add_argument("--json", action="store_true")
     status.add_argument("--check", action="store_true", help="exit 1 when the service is unhealthy")
-    status.set_defaults(func=lambda app, args: cmd_status(app, args, source_json))
+    status.set_defaults(func=cmd_status)

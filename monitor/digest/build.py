@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from typing import Literal
 
 from monitor.digest.dedupe import group_same_stories
-from monitor.models import ThemeMatch
+from monitor.models import Candidate, SourceActivity
 
 # Articles scoring at least this, but below the classifier's threshold, are near misses.
 NEAR_MISS_FLOOR = 0.15
@@ -23,27 +23,6 @@ QUIET_MINIMUM = timedelta(days=2)
 QUIET_MIN_EVENTS = 3
 OTHER_SECTION = "Other Ofsted and children's social care news"
 EXCERPT_CHARS = 280
-
-
-@dataclass(frozen=True)
-class Candidate:
-    """A stored article that may go into a digest, with its classification."""
-
-    id: int
-    url: str | None
-    title: str
-    source: str
-    published_at: datetime | None  # only a date we trust
-    first_seen_at: datetime
-    relevant: bool
-    relevance: float
-    themes: tuple[ThemeMatch, ...]
-    text: str
-    summary: str | None = None
-
-    @property
-    def date(self) -> datetime:
-        return self.published_at or self.first_seen_at
 
 
 @dataclass(frozen=True)
@@ -62,21 +41,6 @@ class ThemeSection:
     theme_id: str | None
     name: str
     items: tuple[DigestItem, ...]
-
-
-@dataclass(frozen=True)
-class SourceActivity:
-    """What a source did in a digest's period, as the store records it."""
-
-    name: str
-    url: str
-    polls_ok: int
-    polls_failed: int
-    last_poll_failed: bool
-    last_error: str | None
-    new_articles: int
-    last_new_entry_at: datetime | None
-    new_entry_times: tuple[datetime, ...]  # recent polls that found new entries, oldest first
 
 
 CoverageState = Literal["failing", "not polled", "quiet", "ok"]

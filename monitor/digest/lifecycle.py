@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
+from typing import Literal
 
-from monitor.digest.build import Digest, build_digest
+from monitor.digest.build import NEAR_MISS_FLOOR, Digest, build_digest
 from monitor.digest.mailer import Delivery, Mailer
 from monitor.digest.render import Envelope, envelope_address, render_digest, subject
 from monitor.digest.render import Settings as RenderSettings
@@ -41,13 +42,17 @@ class DigestOptions:
     render: RenderSettings
 
 
+# What one send attempt came to.
+SendStatus = Literal["sent", "retry", "failed", "busy"]
+
+
 @dataclass(frozen=True)
 class SendOutcome:
     """`status`: sent, retry (pending, tried again at `next_attempt_at`), failed, or busy
     (another sender holds it, or it was sent meanwhile)."""
 
     digest_id: int
-    status: str
+    status: SendStatus
     where: str | None = None
     error: str | None = None
     next_attempt_at: datetime | None = None
@@ -74,10 +79,17 @@ class DigestService:
         self.clock = clock
         self.lease = lease
 
+    def release_claims(self) -> int:
+        """Forget every send claim: only for the holder of the digest lock, the one process
+        that sends, for which a claim it did not make was left by a process that died."""
+        return self.store.release_claims()
+
     def preview(self, since: datetime | None = None) -> tuple[Digest, EmailMessage]:
         """The next digest as it would be sent now; nothing is recorded or moved forward."""
         now = self.clock()
-        gathered = self.store.gather(now, since=since, slack=LATE_COMMIT_SLACK)
+        gathered = self.store.gather(
+            now, since=since, slack=LATE_COMMIT_SLACK, floor=NEAR_MISS_FLOOR
+        )
         digest = self._build(gathered, now)
         return digest, self._render(digest, now)
 
@@ -85,7 +97,12 @@ class DigestService:
         """Record the digest for `period` (once per period); (record, created)."""
         now = self.clock()
         record, created = self.store.create(
-            period, now, now, slack=LATE_COMMIT_SLACK, build=lambda g: self._draft(g, now)
+            period,
+            now,
+            now,
+            slack=LATE_COMMIT_SLACK,
+            floor=NEAR_MISS_FLOOR,
+            build=lambda g: self._draft(g, now),
         )
         if created and record.status == "skipped":
             log.info("digest %s: nothing new, no email", record.id)

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import functools
-import gzip
 import logging
 import unicodedata
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from monitor.errors import ExtractionError
-from monitor.models import Classification, Extracted
+from monitor.models import Extracted
 
 log = logging.getLogger(__name__)
 
@@ -81,43 +77,3 @@ def _metadata(tree: Any, url: str) -> Any:
         sitename = sitename.title()
     metadata.sitename = sitename or None
     return metadata
-
-
-@dataclass(frozen=True)
-class PageOutcome:
-    """A downloaded page after the worker is done with it: extraction result or why not, and
-    the article's classification when the page had text."""
-
-    extracted: Extracted | None
-    error: str | None
-    html_gz: bytes
-    classification: Classification | None = None
-
-
-def process_page(
-    html: bytes, url: str, entry_title: str | None = None, themes_file: str | None = None
-) -> PageOutcome:
-    """Worker job: extract the article, compress the page, and classify the article (titled
-    as the feed entry, else as the page) with the themes in `themes_file`."""
-    compressed = gzip.compress(html, compresslevel=1)  # twice as fast as 6, for 15% more bytes
-    try:
-        extracted = extract_article(html, url)
-    except ExtractionError as exc:
-        return PageOutcome(None, str(exc), compressed)
-    classification = None
-    if themes_file is not None:
-        title = entry_title or extracted.title or ""
-        classification = _classifier(themes_file)(title, extracted.text)
-    return PageOutcome(extracted, None, compressed, classification)
-
-
-@functools.cache
-def _classifier_for(themes_file: str, modified_ns: int) -> Any:
-    from monitor.classify import Classifier, load_themes
-
-    return Classifier(load_themes(Path(themes_file)))
-
-
-def _classifier(themes_file: str) -> Any:
-    """The worker's classifier, built once per version of the themes file."""
-    return _classifier_for(themes_file, Path(themes_file).stat().st_mtime_ns)

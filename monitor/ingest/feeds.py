@@ -6,7 +6,7 @@ import calendar
 import io
 import json
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urljoin
 
@@ -217,15 +217,3 @@ def find_feed_links(html: bytes, base_url: str) -> list[str]:
             if _FEEDISH_HREF.search(href):
                 found.append(urljoin(urljoin(base_url, base), href))
     return [u for u in dict.fromkeys(found) if is_http_url(u)]
-
-
-def classify_date(published: datetime | None, raw: str | None, now: datetime) -> str:
-    """How far a claimed publication date can be trusted: ok, missing, unparseable or future."""
-    if published is None:
-        return "unparseable" if raw else "missing"
-    if published > now + _FUTURE_TOLERANCE:
-        return "future"
-    return "ok"
-
-
-_FUTURE_TOLERANCE = timedelta(hours=1)

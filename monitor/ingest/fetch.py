@@ -146,7 +146,8 @@ class Fetcher:
     """Async HTTP GETs with validators, caps, deadlines and the SSRF guard.
 
     Use as `async with Fetcher(...) as fetcher:`. Failures raise FetchError or
-    BlockedURLError with a message fit to show a user.
+    BlockedURLError with a message fit to show a user. `transport` replaces the network (and
+    with it the connect-time address check) for tests; the URL and redirect checks remain.
     """
 
     def __init__(
@@ -156,6 +157,7 @@ class Fetcher:
         *,
         proxy: str | None = None,
         clock: Clock = utcnow,
+        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self._policy = policy
         self._clock = clock
@@ -165,7 +167,7 @@ class Fetcher:
             max_keepalive_connections=policy.max_connections,
         )
         self._client = httpx.AsyncClient(
-            transport=GuardedTransport(allow, limits, proxy),
+            transport=transport or GuardedTransport(allow, limits, proxy),
             timeout=httpx.Timeout(
                 policy.read_timeout, connect=policy.connect_timeout, pool=policy.deadline
             ),

@@ -15,7 +15,6 @@ digests; when it dies its lock is released and another instance takes over withi
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from datetime import UTC, datetime
@@ -25,18 +24,16 @@ from apscheduler.jobstores.memory import MemoryJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.app import App
+from monitor.app import App, Lock
 from monitor.digest.schedule import digest_trigger, latest_fire, next_fire, period_key, poll_tick
 from monitor.errors import MonitorError
 from monitor.ingest.workers import WorkerPool
 from monitor.log import current_job
 from monitor.models import PollReport
-from monitor.storage.locks import AdvisoryLock, FileLock, instance_name, make_lock
+from monitor.storage.locks import instance_name
 
 log = logging.getLogger(__name__)
 
-FIRST_STARTED = "service_first_started_at"
-DIGEST_SENDER = "digest_sender"
 RETRY_EVERY = 10.0  # seconds between looks for pending digests that are due
 STANDBY_EVERY = 5.0  # seconds between attempts of a standby to take over
 STOP_GRACE = 8.0  # seconds the jobs get to finish once asked to stop
@@ -52,7 +49,7 @@ class Service:
         self.trigger = digest_trigger(s.digest_cron, self.zone)
         self.digests = app.digests()  # raises ConfigError now, not at 07:00
         self.instance = instance_name()
-        self.digest_lock = make_lock(app.engine, "digests")
+        self.digest_lock = app.digest_lock()
         self.first_started = datetime.min.replace(tzinfo=UTC)
         self._pool: WorkerPool | None = None
         self._standing_by = False
@@ -130,15 +127,16 @@ class Service:
             return True
         if not lock.acquire():
             if not self._standing_by:
-                holder = self.app.store.get_meta(DIGEST_SENDER) or "another instance"
-                log.info("digests are sent by %s; this instance polls only", holder)
+                holder = self.app.digest_sender()
+                log.info(
+                    "digests are sent by %s; this instance polls only",
+                    holder["instance"] if holder else "another instance",
+                )
                 self._standing_by = True
             return False
         self._standing_by = False
-        released = self.digests.store.release_claims()
-        since = self.app.clock().isoformat()
-        info = json.dumps({"instance": self.instance, "since": since})
-        self.app.store.set_meta(DIGEST_SENDER, info)
+        released = self.digests.release_claims()
+        self.app.record_digest_sender(self.instance, self.app.clock())
         log.info(
             "this instance (%s) now sends the digests%s",
             self.instance,
@@ -152,8 +150,8 @@ class Service:
 
     def run(self) -> int:
         service_lock = None
-        if self.app.engine.dialect.name == "sqlite":
-            service_lock = make_lock(self.app.engine, "service")
+        if not self.app.store.is_postgresql:
+            service_lock = self.app.lock("service")
             if not self._wait_for(service_lock):
                 return 0
             released = self.app.store.release_source_claims()
@@ -161,8 +159,7 @@ class Service:
                 log.info("%d sources left mid-poll by a stopped process are due again", released)
         try:
             now = self.app.clock()
-            started = self.app.store.set_meta(FIRST_STARTED, now.isoformat(), only_if_missing=True)
-            self.first_started = datetime.fromisoformat(started)
+            self.first_started = self.app.record_first_start(now)
             with self.app.workers() as pool:
                 self._pool = pool
                 try:
@@ -176,7 +173,7 @@ class Service:
         log.info("stopped")
         return 0
 
-    def _wait_for(self, lock: FileLock | AdvisoryLock) -> bool:
+    def _wait_for(self, lock: Lock) -> bool:
         if lock.acquire():
             return True
         log.info(

@@ -9,29 +9,28 @@ once, and a sender that died mid-send leaves a digest that is retried when the l
 
 from __future__ import annotations
 
-import contextlib
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from monitor.digest.build import NEAR_MISS_FLOOR, Candidate, SourceActivity
-from monitor.models import DigestRecord, ThemeMatch
-from monitor.storage.db import WRITE_OPTIONS, wrap_errors
-from monitor.storage.tables import metadata
+from monitor.models import Candidate, DigestRecord, SourceActivity, ThemeMatch
+from monitor.storage.base import (
+    ARTICLES,
+    CLASSIFICATIONS,
+    DIGEST_ITEMS,
+    DIGESTS,
+    FETCH_ATTEMPTS,
+    SOURCES,
+    StoreBase,
+    aware,
+)
+from monitor.storage.db import wrap_errors
 from monitor.textclean import clean_text
-
-ARTICLES = metadata.tables["article"]
-CLASSIFICATIONS = metadata.tables["classification"]
-SOURCES = metadata.tables["source"]
-FETCH_ATTEMPTS = metadata.tables["fetch_attempt"]
-DIGESTS = metadata.tables["digest"]
-DIGEST_ITEMS = metadata.tables["digest_item"]
 
 # Statuses whose items are spoken for; a failed digest gives its articles back.
 HOLDING = ("pending", "sent")
@@ -48,7 +47,7 @@ ACTIVITY_EVENTS = 20
 class DigestDraft:
     """A built and rendered digest, ready to be recorded (`status` pending or skipped)."""
 
-    status: str
+    status: Literal["pending", "skipped"]
     window_start: datetime | None
     subject: str
     message_id: str | None
@@ -84,19 +83,17 @@ def _record(row: Any) -> DigestRecord:
 _RECORD_COLUMNS = [c for c in DIGESTS.c if c.name not in ("message", "lease_until")]
 
 
-class DigestStore:
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
-
+class DigestStore(StoreBase):
     # --- building ------------------------------------------------------------------------
 
     def gather(
-        self, until: datetime, *, since: datetime | None = None, slack: timedelta
+        self, until: datetime, *, since: datetime | None = None, slack: timedelta, floor: float
     ) -> Gathered:
-        """Read what the next digest would hold, without a lock (for previews). With `since`,
-        everything relevant since then, including articles earlier digests carried."""
+        """Read what the next digest would hold, without a lock (for previews): the relevant
+        articles and those not relevant but scoring at least `floor` (the near misses). With
+        `since`, everything since then, including articles earlier digests carried."""
         with wrap_errors("reading the next digest"), self.engine.connect() as connection:
-            return _gather(connection, until, since=since, slack=slack)
+            return _gather(connection, until, since=since, slack=slack, floor=floor)
 
     def create(
         self,
@@ -105,6 +102,7 @@ class DigestStore:
         now: datetime,
         *,
         slack: timedelta,
+        floor: float,
         build: Callable[[Gathered], DigestDraft],
     ) -> tuple[DigestRecord, bool]:
         """Record the digest for `period`, built by `build` under the digest lock.
@@ -114,12 +112,12 @@ class DigestStore:
         with wrap_errors("recording a digest"):
             try:
                 with self._write() as connection:
-                    if connection.dialect.name == "postgresql":
+                    if self.is_postgresql:
                         connection.execute(sa.select(sa.func.pg_advisory_xact_lock(BUILD_LOCK_KEY)))
                     existing = _find_period(connection, period)
                     if existing is not None:
                         return existing, False
-                    draft = build(_gather(connection, until, since=None, slack=slack))
+                    draft = build(_gather(connection, until, since=None, slack=slack, floor=floor))
                     digest_id = _insert(connection, period, until, now, draft)
             except IntegrityError:  # another builder without our lock (cannot happen) won
                 with self.engine.connect() as connection:
@@ -228,11 +226,6 @@ class DigestStore:
             found = connection.execute(query).scalar()
         return bytes(found) if found is not None else None
 
-    @contextlib.contextmanager
-    def _write(self) -> Iterator[sa.Connection]:
-        with self.engine.execution_options(**WRITE_OPTIONS).begin() as connection:
-            yield connection
-
 
 def _find_period(connection: sa.Connection, period: str) -> DigestRecord | None:
     row = connection.execute(sa.select(*_RECORD_COLUMNS).where(DIGESTS.c.period == period)).first()
@@ -290,23 +283,19 @@ def window_start(connection: sa.Connection) -> datetime | None:
         failed = failed.where(d.c.window_end > covered)
     starts = list(connection.execute(failed).scalars())
     if not starts:
-        return _aware(covered)
+        return aware(covered)
     if any(s is None for s in starts):
         return None
-    return _aware(min(starts))
-
-
-def _aware(value: datetime | None) -> datetime | None:
-    """Aggregates bypass the column type: SQLite hands back naive UTC or text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    return aware(min(starts))
 
 
 def _gather(
-    connection: sa.Connection, until: datetime, *, since: datetime | None, slack: timedelta
+    connection: sa.Connection,
+    until: datetime,
+    *,
+    since: datetime | None,
+    slack: timedelta,
+    floor: float,
 ) -> Gathered:
     explicit = since is not None
     start = since if explicit else window_start(connection)
@@ -330,7 +319,7 @@ def _gather(
         .where(
             a.c.origin == "poll",
             a.c.first_seen_at < until,
-            sa.or_(c.c.relevant.is_(True), c.c.relevance >= NEAR_MISS_FLOOR),
+            sa.or_(c.c.relevant.is_(True), c.c.relevance >= floor),
         )
     )
     if start is not None:
@@ -349,10 +338,7 @@ def _gather(
 
 
 def _candidate(m: sa.RowMapping) -> Candidate:
-    themes = tuple(
-        ThemeMatch(str(t["id"]), float(t["score"]), tuple(str(e) for e in t.get("evidence", ())))
-        for t in m["themes"] or ()
-    )
+    themes = tuple(ThemeMatch.from_json(t) for t in m["themes"] or ())
     return Candidate(
         id=m["id"],
         url=m["url"],
@@ -417,7 +403,7 @@ def _activity(
         .where(numbered.c.n <= ACTIVITY_EVENTS)
         .order_by(numbered.c.source_id, numbered.c.started_at)
     ):
-        events[row.source_id].append(_aware(row.started_at) or until)
+        events[row.source_id].append(aware(row.started_at) or until)
     found = []
     for source in connection.execute(
         sa.select(s.c.id, s.c.name, s.c.url, s.c.last_new_entry_at).order_by(s.c.id)

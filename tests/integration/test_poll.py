@@ -12,8 +12,9 @@ from sqlmodel import Session, select
 
 from monitor.app import App
 from monitor.errors import FetchError, StorageError
+from monitor.ingest.decide import failures_are_ours, next_poll_after_failure
 from monitor.ingest.extract import extract_article
-from monitor.ingest.pipeline import PollPolicy, failures_are_ours, next_poll_after_failure
+from monitor.ingest.policy import PollPolicy
 from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport, SourceInfo
 from monitor.storage.store import Store

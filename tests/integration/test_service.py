@@ -10,9 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.app import App, open_app
+from monitor.app import FIRST_STARTED, App, open_app
 from monitor.config import load_settings
-from monitor.service.scheduler import FIRST_STARTED, Service
+from monitor.service.scheduler import Service
 from monitor.storage.digests import DigestStore
 from tests.integration.test_digest_delivery import Clock, inadequate
 from tests.servers import LocalServer

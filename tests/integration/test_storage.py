@@ -12,10 +12,11 @@ from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 
 from monitor.errors import ConfigError, StorageError
+from monitor.ingest.identity import seen_key
 from monitor.models import Classification, NewArticle, ThemeMatch
 from monitor.storage import tables
 from monitor.storage.db import alembic_config, is_current, make_engine, upgrade
-from monitor.storage.store import Store, seen_key
+from monitor.storage.store import Store
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 

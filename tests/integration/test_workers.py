@@ -6,8 +6,8 @@ import gzip
 import pytest
 
 from monitor.errors import FeedParseError, WorkerError
-from monitor.ingest.extract import process_page
 from monitor.ingest.feeds import parse_feed
+from monitor.ingest.jobs import process_page
 from monitor.ingest.workers import WorkerPool
 from tests.builders import INADEQUATE_STORY, Item, article_html, rss
 

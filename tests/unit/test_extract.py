@@ -8,7 +8,8 @@ import pytest
 import trafilatura
 
 from monitor.errors import ExtractionError
-from monitor.ingest.extract import extract_article, process_page
+from monitor.ingest.extract import extract_article
+from monitor.ingest.jobs import process_page
 from tests.builders import INADEQUATE_STORY, Page, article_html
 from tests.conftest import SHARED
 

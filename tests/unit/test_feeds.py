@@ -5,7 +5,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.errors import FeedParseError
-from monitor.ingest.feeds import classify_date, find_feed_links, html_to_text, parse_feed
+from monitor.ingest.decide import classify_date
+from monitor.ingest.feeds import find_feed_links, html_to_text, parse_feed
 from tests.builders import Item, json_feed, rss
 
 URL = "https://news.example/feed"

@@ -3,8 +3,9 @@ from __future__ import annotations
 import pytest
 
 from monitor.errors import ConfigError
+from monitor.ingest.identity import fingerprint
 from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
-from monitor.textclean import clean_text, fingerprint
+from monitor.textclean import clean_text
 
 
 def test_clean_text_removes_what_postgresql_refuses() -> None:

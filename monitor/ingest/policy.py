@@ -1,0 +1,18 @@
+"""How the pipeline polls: intervals, backoff, size caps, the new-source look-back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+
+@dataclass(frozen=True)
+class PollPolicy:
+    interval: float
+    max_backoff: float
+    feed_max_bytes: int
+    page_max_bytes: int
+    fetch_pages: bool = True
+    new_source_lookback: float = 7 * 86400.0
+    # How long a claimed source stays taken by this poll (see Store.claim_due_sources).
+    claim_hold: timedelta = timedelta(minutes=15)

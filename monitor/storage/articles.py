@@ -1,0 +1,190 @@
+"""Articles: their identities (seen keys), the articles themselves and their classification."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from datetime import datetime
+from typing import cast
+
+import sqlalchemy as sa
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import col, select
+
+from monitor.models import (
+    ArticleSummary,
+    Classification,
+    DateStatus,
+    NewArticle,
+    Origin,
+    StoredArticle,
+)
+from monitor.storage.base import ARTICLES, CLASSIFICATIONS, SEEN_KEYS, StoreBase
+from monitor.storage.db import read_session, wrap_errors
+from monitor.storage.tables import ArticleRow, ClassificationRow
+from monitor.textclean import clean_text
+
+
+def _classification_values(
+    article_id: int, classification: Classification, now: datetime
+) -> dict[str, object]:
+    return {
+        "article_id": article_id,
+        "relevant": classification.relevant,
+        "relevance": classification.relevance,
+        "themes": [m.as_json() for m in classification.themes],
+        "classifier": classification.classifier,
+        "classified_at": now,
+    }
+
+
+class ArticleStore(StoreBase):
+    def known_keys(self, keys: Iterable[str]) -> set[str]:
+        wanted = list(dict.fromkeys(keys))
+        if not wanted:
+            return set()
+        query = sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(wanted))
+        with wrap_errors("reading seen entries"), self.engine.connect() as connection:
+            return set(connection.execute(query).scalars())
+
+    def add_keys(self, keys: Iterable[str], article_key: str, now: datetime) -> None:
+        """Record more identities of an already stored article (found under `article_key`)."""
+        seen = SEEN_KEYS
+        with wrap_errors("recording seen entries"), self._write() as connection:
+            article_id = connection.execute(
+                sa.select(seen.c.article_id).where(seen.c.key == article_key)
+            ).scalar()
+            self._insert_keys(connection, keys, article_id, now)
+
+    def _insert_keys(
+        self, connection: sa.Connection, keys: Iterable[str], article_id: int | None, now: datetime
+    ) -> None:
+        rows = [
+            {
+                "key": key,
+                "kind": {"e": "entry", "u": "url", "f": "fp"}.get(key[0], "other"),
+                "article_id": article_id,
+                "first_seen_at": now,
+            }
+            for key in dict.fromkeys(keys)
+        ]
+        if rows:
+            connection.execute(self._upsert(SEEN_KEYS).on_conflict_do_nothing(), rows)
+
+    def add_article(
+        self, article: NewArticle, classification: Classification, now: datetime
+    ) -> int | None:
+        """Store an article, its identities and its classification in one transaction.
+
+        Returns the new id, or None when an article with the same URL was stored meanwhile
+        (its identities are then added to that article).
+        """
+        published = article.published_at if article.date_status == "ok" else None
+        sort_at = min(published, article.first_seen_at) if published else article.first_seen_at
+        values = {
+            "url": article.url,
+            "entry_url": article.entry_url,
+            "source_id": article.source_id,
+            "source_name": clean_text(article.source_name) or "",
+            "origin": article.origin,
+            "title": clean_text(article.title) or "",
+            "text": clean_text(article.text) or "",
+            "summary": clean_text(article.summary),
+            "author": clean_text(article.author),
+            "site_name": clean_text(article.site_name),
+            "html_gz": article.html_gz,
+            "extraction_error": clean_text(article.extraction_error),
+            "published_raw": clean_text(article.published_raw),
+            "published_at": article.published_at,
+            "date_status": article.date_status,
+            "first_seen_at": article.first_seen_at,
+            "sort_at": sort_at,
+            "fingerprint": article.fingerprint,
+        }
+        with wrap_errors("storing an article"):
+            try:
+                with self._write() as connection:
+                    article_id = connection.execute(
+                        sa.insert(ARTICLES).values(values).returning(ARTICLES.c.id)
+                    ).scalar_one()
+                    connection.execute(
+                        sa.insert(CLASSIFICATIONS),
+                        _classification_values(article_id, classification, now),
+                    )
+                    self._insert_keys(connection, article.keys, article_id, now)
+                    return int(article_id)
+            except IntegrityError:
+                if article.url is None:
+                    raise
+            # Another task or process stored the same URL meanwhile: the keys join it.
+            with self._write() as connection:
+                existing = connection.execute(
+                    sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
+                ).scalar_one()
+                self._insert_keys(connection, article.keys, existing, now)
+            return None
+
+    def save_classification(
+        self, article_id: int, classification: Classification, now: datetime
+    ) -> None:
+        """Replace an article's classification (reclassification)."""
+        table = CLASSIFICATIONS
+        with wrap_errors("storing a classification"), self._write() as connection:
+            connection.execute(sa.delete(table).where(table.c.article_id == article_id))
+            connection.execute(
+                sa.insert(table), _classification_values(article_id, classification, now)
+            )
+
+    def iter_articles(self, batch: int = 200) -> Iterator[StoredArticle]:
+        """Every stored article, in id order, read in batches (for reclassification)."""
+        last_id = 0
+        while True:
+            with wrap_errors("reading articles"), read_session(self.engine) as session:
+                rows = session.exec(
+                    select(ArticleRow)
+                    .where(col(ArticleRow.id) > last_id)
+                    .order_by(col(ArticleRow.id))
+                    .limit(batch)
+                ).all()
+                found = [StoredArticle(r.id or 0, r.url, r.title, r.text, r.html_gz) for r in rows]
+            if not found:
+                return
+            yield from found
+            last_id = found[-1].id
+
+    def count_articles(self) -> int:
+        with wrap_errors("counting articles"), read_session(self.engine) as session:
+            return int(session.exec(select(sa.func.count()).select_from(ArticleRow)).one())
+
+    def list_articles(
+        self, *, since: datetime | None = None, relevant: bool = False, limit: int | None = None
+    ) -> list[ArticleSummary]:
+        """Newest first: by publication date where it is trusted, else by first sight."""
+        query = (
+            select(ArticleRow, ClassificationRow)
+            .join(ClassificationRow, isouter=True)
+            .order_by(col(ArticleRow.sort_at).desc(), col(ArticleRow.id).desc())
+        )
+        if since is not None:
+            query = query.where(col(ArticleRow.sort_at) >= since)
+        if relevant:
+            query = query.where(col(ClassificationRow.relevant).is_(True))
+        if limit is not None:
+            query = query.limit(limit)
+        with wrap_errors("reading articles"), read_session(self.engine) as session:
+            return [
+                ArticleSummary(
+                    id=a.id or 0,
+                    url=a.url,
+                    title=a.title,
+                    source=a.source_name,
+                    origin=cast(Origin, a.origin),
+                    published=a.published_at,
+                    date_status=cast(DateStatus, a.date_status),
+                    fetched_at=a.first_seen_at,
+                    relevant=c.relevant if c else None,
+                    relevance=c.relevance if c else None,
+                    themes=tuple(str(t["id"]) for t in c.themes) if c else (),
+                    extraction_error=a.extraction_error,
+                )
+                for a, c in session.exec(query).all()
+            ]
