@@ -373,7 +373,8 @@ def test_spelling_variants_in_text(gazetteer: Gazetteer) -> None:
         "Bury St Edmunds and Bury St. Edmunds",
         "Sutton Coldfield and Sutton-in-Ashfield",
         "the Sutton Trust said",
-        "Richmond, North Yorkshire",
+        "Bromley-by-Bow and Bradford on Avon",
+        "Leeds Castle",
         "Kingston, Jamaica",
         "Durham University and Durham Cathedral",
         "the Bishop of Durham",
@@ -413,6 +414,12 @@ def test_richmond_and_kingston(gazetteer: Gazetteer) -> None:
         ("Royal Borough of Kingston upon Thames", False),
         ("Richmond Council", False),
     ]
+    # The town in North Yorkshire: the bare "Richmond" is flagged, and the county is found.
+    found = [
+        (m.text, m.authorities[0].code, m.ambiguous)
+        for m in gazetteer.find_mentions("Richmond, North Yorkshire")
+    ]
+    assert found == [("Richmond", "E09000027", True), ("North Yorkshire", "E06000065", False)]
 
 
 def test_shared_trust_mention(gazetteer: Gazetteer) -> None:
