@@ -17,6 +17,7 @@ Pure: loading validates the file and builds the indexes; lookups touch no I/O.
 
 from __future__ import annotations
 
+import functools
 import re
 import tomllib
 import unicodedata
@@ -76,6 +77,7 @@ _POSSESSIVE = re.compile(r"['’]s$", re.IGNORECASE)
 _ONS_INVERSION = re.compile(r",\s*(?:city|county) of$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=4096)
 def name_key(name: str) -> str:
     """The form two names share when they are the same name: "The London Borough of
     Hackney" and "london borough of  hackney", "St. Helens" and "St Helens", "Brighton & Hove"
@@ -148,7 +150,9 @@ class Gazetteer:
     non_authority_phrases: tuple[str, ...]
     _codes: Mapping[str, Authority] = field(repr=False, compare=False)
     _entries: Mapping[str, _Entry] = field(repr=False, compare=False)
+    # Case-sensitive, for lower-cased text; and the same with re.IGNORECASE.
     _pattern: re.Pattern[str] = field(repr=False, compare=False)
+    _pattern_ignorecase: re.Pattern[str] = field(repr=False, compare=False)
 
     @property
     def current(self) -> tuple[Authority, ...]:
@@ -203,19 +207,27 @@ class Gazetteer:
 
     def find_mentions(self, text: str) -> list[Mention]:
         """Every alias occurrence in `text`, in order, longest alias at each place."""
+        lowered = text.lower()
+        if len(lowered) == len(text):
+            # Scanning lower-cased text with a case-sensitive pattern is twice as fast as
+            # re.IGNORECASE; the offsets are the same when lower() kept the length.
+            matches = self._pattern.finditer(lowered)
+        else:
+            matches = self._pattern_ignorecase.finditer(text)
         mentions: list[Mention] = []
-        for match in self._pattern.finditer(text):
-            start = match.start()
+        for match in matches:
+            start, end = match.span()
             if text[start].islower():
                 continue
-            entry = self._entries.get(name_key(match.group()))
+            found = text[start:end]
+            entry = self._entries.get(name_key(found))
             if entry is None or not entry.authorities:
                 continue
             mentions.append(
                 Mention(
                     start=start,
-                    end=match.end(),
-                    text=match.group(),
+                    end=end,
+                    text=found,
                     alias=entry.alias,
                     authorities=entry.authorities,
                     ambiguous=entry.ambiguous,
@@ -233,8 +245,9 @@ _DOT = r"\.?"
 
 
 def _pieces(name: str) -> list[str]:
-    """A name as a sequence of regex atoms, one per character (or separator), for the trie."""
-    text = unicodedata.normalize("NFKC", name).casefold().translate(_QUOTES)
+    """A name as a sequence of regex atoms, one per character (or separator), for the trie.
+    Letters are lower case: the pattern runs on lower-cased text."""
+    text = unicodedata.normalize("NFKC", name).lower().translate(_QUOTES)
     words = [w for w in _SEPARATOR_RUN.split(text.replace("&", " & ")) if w]
     if words and words[0] == "the" and len(words) > 1:
         words = words[1:]
@@ -280,15 +293,15 @@ def _trie_regex(node: _Node) -> str:
     return body
 
 
-def _compile(names: Iterable[str]) -> re.Pattern[str]:
+def _source(names: Iterable[str]) -> str:
     root = _Node()
     for name in names:
         node = root
         for piece in _pieces(name):
             node = node.children.setdefault(piece, _Node())
         node.terminal = True
-    # The compiled pattern must never match the empty string (the root is not terminal).
-    return re.compile(rf"(?<!\w)(?:{_trie_regex(root)})(?!\w)", re.IGNORECASE)
+    # The pattern never matches the empty string (the root is not terminal).
+    return rf"(?<!\w)(?:{_trie_regex(root)})(?!\w)"
 
 
 # --- loading and validation -----------------------------------------------------------------
@@ -376,13 +389,15 @@ def parse_gazetteer(document: str, source: str = "authorities.toml") -> Gazettee
         _check_starts_with_word(source, f"non-authority phrase {phrase!r}", phrase)
         entries.setdefault(key, _Entry(phrase, (), False))
 
+    pattern = _source(e.alias for e in entries.values())
     return Gazetteer(
         authorities=tuple(authorities),
         shared=tuple(shared),
         non_authority_phrases=tuple(phrases),
         _codes=codes,
         _entries=entries,
-        _pattern=_compile(e.alias for e in entries.values()),
+        _pattern=re.compile(pattern),
+        _pattern_ignorecase=re.compile(pattern, re.IGNORECASE),
     )
 
 

@@ -349,6 +349,14 @@ def test_spans(gazetteer: Gazetteer) -> None:
         assert text[m.start : m.end] == m.text
 
 
+def test_spans_when_lower_casing_changes_the_length(gazetteer: Gazetteer) -> None:
+    text = "İİİ in İstanbul; then Kent County Council and Hull."
+    assert len(text.lower()) != len(text)
+    mentions = gazetteer.find_mentions(text)
+    assert [m.text for m in mentions] == ["Kent County Council", "Hull"]
+    assert all(text[m.start : m.end] == m.text for m in mentions)
+
+
 def test_spelling_variants_in_text(gazetteer: Gazetteer) -> None:
     text = (
         "St. Helens, Brighton & Hove City Council, Stockton on Tees, B&NES, "
