@@ -168,15 +168,18 @@ class Gazetteer:
 
     def current_for(self, code: str) -> tuple[Authority, ...]:
         """The current authorities covering a (possibly former) authority's area."""
-        authority = self.by_code(code)
-        if authority is None:
-            return ()
-        if not authority.former:
-            return (authority,)
         found: dict[str, Authority] = {}
-        for successor in authority.succeeded_by:
-            for current in self.current_for(successor):
-                found.setdefault(current.code, current)
+        seen: set[str] = set()
+        pending = [code]
+        while pending:
+            authority = self.by_code(pending.pop(0))
+            if authority is None or authority.code in seen:
+                continue
+            seen.add(authority.code)
+            if authority.former:
+                pending.extend(authority.succeeded_by)
+            else:
+                found.setdefault(authority.code, authority)
         return tuple(found.values())
 
     def _entry(self, name: str) -> _Entry | None:

@@ -484,6 +484,17 @@ aliases = ["Kent County Council"]
 """
 
 
+def test_current_for_survives_a_succession_loop() -> None:
+    looped = GOOD.replace(
+        'aliases = ["Kent County Council"]',
+        'aliases = ["Kent County Council"]\nformer = true\nuntil = 2020\nsucceeded_by = ["E06000038"]',
+    ).replace(
+        'ambiguous = ["Reading"]',
+        'ambiguous = ["Reading"]\nformer = true\nuntil = 2020\nsucceeded_by = ["E10000016"]',
+    )
+    assert parse_gazetteer(looped, "test.toml").current_for("E10000016") == ()
+
+
 def test_a_small_valid_file() -> None:
     small = parse_gazetteer(GOOD, "test.toml")
     assert [a.code for a in small.current] == ["E06000038", "E10000016"]
