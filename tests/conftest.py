@@ -13,8 +13,8 @@ from monitor.app import App, open_app
 from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.storage.db import make_engine, upgrade
-from tests.servers import LocalServer
-from tests.smtp import SmtpFactory
+from tests.support.servers import LocalServer
+from tests.support.smtp import SmtpFactory
 
 SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"

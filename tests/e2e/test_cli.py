@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
-from tests.servers import LocalServer, Route
+from tests.support.servers import LocalServer, Route
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:

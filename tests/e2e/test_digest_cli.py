@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import INADEQUATE_STORY, Item, Page, article_html, rss
 from tests.e2e.test_cli import run
-from tests.servers import LocalServer, Route
-from tests.smtp import SmtpFactory
+from tests.support.builders import INADEQUATE_STORY, Item, Page, article_html, rss
+from tests.support.servers import LocalServer, Route
+from tests.support.smtp import SmtpFactory
 
 HOSTILE_TITLE = (
     "Ofsted\u2028judges <script>alert('x')</script> council inadequate\r\nBcc: all@example.org"

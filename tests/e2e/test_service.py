@@ -18,9 +18,9 @@ import pytest
 import sqlalchemy as sa
 
 from monitor.storage.db import make_engine
-from tests.builders import INADEQUATE_STORY, Item, article_html, rss
-from tests.servers import LocalServer, Route
-from tests.smtp import Mailbox, SmtpFactory, SmtpServer
+from tests.support.builders import INADEQUATE_STORY, Item, article_html, rss
+from tests.support.servers import LocalServer, Route
+from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer
 
 STOP_LIMIT = 10.0
 

@@ -15,9 +15,9 @@ from monitor.config import load_settings
 from monitor.digest.lifecycle import DigestService
 from monitor.models import Classification
 from monitor.storage.digests import DigestStore
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, stored_article
-from tests.servers import LocalServer
-from tests.smtp import Mailbox, SmtpFactory, SmtpServer
+from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, stored_article
+from tests.support.servers import LocalServer
+from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer
 from tests.unit.test_dedupe import LOCAL, OTHER_COUNCIL, TRADE
 
 START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)

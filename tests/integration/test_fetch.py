@@ -15,7 +15,7 @@ from monitor.errors import BlockedURLError, FetchError
 from monitor.ingest.fetch import Fetcher, FetchPolicy, parse_retry_after
 from monitor.ingest.netguard import AllowList
 from monitor.models import FetchResult
-from tests.servers import CountingListener, LocalServer, Route
+from tests.support.servers import CountingListener, LocalServer, Route
 
 POLICY = FetchPolicy(
     connect_timeout=2,

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.digest.mailer import Delivery, OutboxMailer, SmtpMailer, make_mailer, parse_smtp_url
 from monitor.errors import ConfigError, DeliveryError
-from tests.smtp import PASSWORD, USER, Mailbox, SmtpFactory, free_port
+from tests.support.smtp import PASSWORD, USER, Mailbox, SmtpFactory, free_port
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 

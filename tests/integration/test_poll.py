@@ -18,8 +18,8 @@ from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport, SourceInfo
 from monitor.storage.store import Store
 from monitor.storage.tables import ArticleRow, FetchAttemptRow, SourceRow
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
-from tests.servers import CountingListener, LocalServer, Route
+from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
+from tests.support.servers import CountingListener, LocalServer, Route
 
 
 def poll(app: App, workers: WorkerPool, *, force: bool = False) -> PollReport:

@@ -15,8 +15,8 @@ from monitor.config import load_settings
 from monitor.service.scheduler import FIRST_STARTED, Service
 from monitor.storage.digests import DigestStore
 from tests.integration.test_digest_delivery import Clock, inadequate
-from tests.servers import LocalServer
-from tests.smtp import SmtpFactory, SmtpServer
+from tests.support.servers import LocalServer
+from tests.support.smtp import SmtpFactory, SmtpServer
 
 
 @pytest.fixture
