@@ -16,7 +16,6 @@ from monitor.storage.db import make_engine, upgrade
 from tests.support.servers import LocalServer
 from tests.support.smtp import SmtpFactory
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 

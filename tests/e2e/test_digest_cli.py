@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_cli import run
 from tests.support.builders import INADEQUATE_STORY, Item, Page, article_html, rss
+from tests.support.cli import run
 from tests.support.servers import LocalServer, Route
 from tests.support.smtp import SmtpFactory
 

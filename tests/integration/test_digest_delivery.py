@@ -15,23 +15,14 @@ from monitor.config import load_settings
 from monitor.digest.lifecycle import DigestService
 from monitor.models import Classification
 from monitor.storage.digests import DigestStore
-from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, stored_article
+from tests.support.articles import add, inadequate
+from tests.support.builders import SCHOOL_STORY
+from tests.support.clock import Clock
 from tests.support.servers import LocalServer
 from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer
-from tests.unit.test_dedupe import LOCAL, OTHER_COUNCIL, TRADE
+from tests.support.stories import LOCAL, OTHER_COUNCIL, TRADE
 
 START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -56,25 +47,6 @@ def make_app(env: LocalServer, clock: Clock, monkeypatch: pytest.MonkeyPatch) ->
     yield make
     for app in opened:
         app.engine.dispose()
-
-
-def add(app: App, n: int, title: str, text: str, *, ago: float = 1, **kwargs: object) -> int:
-    classification = kwargs.pop("classification", None) or app.classify(title, text)
-    article = stored_article(
-        f"https://news.example/{n}",
-        title,
-        text,
-        app.clock() - timedelta(hours=ago),
-        **kwargs,  # type: ignore[arg-type]
-    )
-    article_id = app.store.add_article(article, classification, app.clock())  # type: ignore[arg-type]
-    assert article_id is not None
-    return article_id
-
-
-def inadequate(app: App, n: int, **kwargs: object) -> int:
-    text = "\n".join(INADEQUATE_STORY.paragraphs).replace("Northmoor", f"Northmoor{n}")
-    return add(app, n, INADEQUATE_STORY.title.replace("Northmoor", f"Northmoor{n}"), text, **kwargs)
 
 
 def test_send_records_and_delivers_one_grouped_digest(

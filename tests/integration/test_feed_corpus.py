@@ -12,7 +12,7 @@ import pytest
 from monitor.app import App
 from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport
-from tests.conftest import SHARED
+from tests.support.paths import SHARED
 from tests.support.servers import LocalServer, Route
 
 CORPUS = SHARED / "feed-corpus"

@@ -14,7 +14,8 @@ from monitor.app import App, open_app
 from monitor.config import load_settings
 from monitor.service.scheduler import FIRST_STARTED, Service
 from monitor.storage.digests import DigestStore
-from tests.integration.test_digest_delivery import Clock, inadequate
+from tests.support.articles import inadequate
+from tests.support.clock import Clock
 from tests.support.servers import LocalServer
 from tests.support.smtp import SmtpFactory, SmtpServer
 

@@ -9,8 +9,8 @@ import trafilatura
 
 from monitor.errors import ExtractionError
 from monitor.ingest.extract import extract_article, process_page
-from tests.conftest import SHARED
 from tests.support.builders import INADEQUATE_STORY, Page, article_html
+from tests.support.paths import SHARED
 
 CORPUS = SHARED / "bench-corpus"
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from monitor.digest.build import Digest, build_digest
 from monitor.digest.render import Envelope, Settings, header_address, one_line, render_digest
-from tests.unit.test_digest import THEMES, activity, candidate
+from tests.support.digest_inputs import THEMES, activity, candidate
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 SETTINGS = Settings(ZoneInfo("Europe/London"), "0 7 * * *", "the built-in themes file")
