@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from monitor.storage.db import make_engine
 from tests.support.builders import INADEQUATE_STORY, Item, article_html, rss
 from tests.support.servers import LocalServer, Route
-from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer
+from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer, text_body
 
 STOP_LIMIT = 10.0
 
@@ -142,7 +142,7 @@ def test_run_polls_sends_a_digest_and_stops_on_sigterm(
         code, took = service.terminate()
     assert code == 0 and took < STOP_LIMIT
     [got] = mail.messages
-    assert "Northmoor" in got.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor" in text_body(got.message)
     log = service.text()
     assert '"job": "poll"' in log and '"new_articles": 1' in log and '"message": "stopped"' in log
 

@@ -20,7 +20,7 @@ from tests.support.builders import SCHOOL_STORY
 from tests.support.clock import Clock
 from tests.support.factories import AppFactory
 from tests.support.servers import LocalServer
-from tests.support.smtp import Mailbox, SmtpFactory
+from tests.support.smtp import Mailbox, SmtpFactory, text_body
 from tests.support.stories import LOCAL, OTHER_COUNCIL, TRADE
 
 START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
@@ -74,7 +74,7 @@ def test_send_records_and_delivers_one_grouped_digest(
     message = got.message
     assert message["Subject"] == "Ofsted & children's social care: 2 new articles (23 Nov 2026)"
     assert message["Message-ID"] == record.message_id
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = text_body(message)
     assert "Also reported by:" in text and "Harrowfield Gazette" in text
     assert "Holiday clubs and Ofsted" in text  # near miss
     assert "Oldtown" not in text and SCHOOL_STORY.title not in text
@@ -118,12 +118,12 @@ def test_transient_failure_is_retried_with_backoff_and_the_same_message(
     assert retried.status == "sent"
     [got] = server.messages
     assert got.message["Message-ID"] == record.message_id
-    assert "Northmoor1" in got.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor1" in text_body(got.message)
     following, _ = service.create("p2")
     assert following.item_count == 1
     service.send(following.id)
-    assert "Northmoor2 " in server.messages[1].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "Northmoor1 " not in server.messages[1].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor2 " in text_body(server.messages[1].message)
+    assert "Northmoor1 " not in text_body(server.messages[1].message)
 
 
 def test_permanent_failure_is_recorded_and_its_articles_go_out_next_time(
@@ -144,7 +144,7 @@ def test_permanent_failure_is_recorded_and_its_articles_go_out_next_time(
     second, _ = service.create("p2")
     assert second.item_count == 1 and second.window_start == first.window_start
     assert service.send(second.id).status == "sent"
-    assert "Northmoor1" in server.messages[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor1" in text_body(server.messages[0].message)
 
 
 def test_lost_reply_after_acceptance_resends_once_with_the_same_message_id(
@@ -314,6 +314,6 @@ def test_coverage_comes_from_the_recorded_polls(make_app: AppFactory, clock: Clo
     digest, message = app.digests().preview()
     states = {c.name: c.state for c in digest.coverage}
     assert states == {"Working feed": "ok", "Broken feed": "failing", "Never polled": "not polled"}
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = text_body(message)
     assert "Failing: Broken feed (1 of 1 polls failed): HTTP 500 Internal Server Error" in text
     assert DigestStore(app.engine).list() == []  # a preview records nothing

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.app import App
 from monitor.errors import FetchError, StorageError
@@ -48,7 +48,7 @@ def source(app: App, source_id: int) -> SourceInfo:
 
 def articles(app: App) -> list[ArticleRow]:
     with Session(app.engine) as session:
-        return list(session.exec(select(ArticleRow).order_by(ArticleRow.id)).all())
+        return list(session.exec(select(ArticleRow).order_by(col(ArticleRow.id))).all())
 
 
 def test_new_entries_are_stored_with_extracted_text_and_kept_html(

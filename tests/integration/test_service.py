@@ -17,7 +17,7 @@ from tests.support.articles import inadequate
 from tests.support.clock import Clock
 from tests.support.factories import ServiceFactory
 from tests.support.servers import LocalServer
-from tests.support.smtp import SmtpFactory, SmtpServer
+from tests.support.smtp import SmtpFactory, SmtpServer, text_body
 
 
 @pytest.fixture
@@ -71,7 +71,7 @@ def test_missed_days_are_one_digest_on_start_up(service_factory: ServiceFactory)
     restarted = service_factory(clock)
     restarted.digest_job()
     assert len(server.messages) == 2
-    text = server.messages[1].message.get_body(("plain",)).get_content()
+    text = text_body(server.messages[1].message)
     assert "Northmoor2 " in text and "Northmoor3 " in text and "Northmoor1 " not in text
     latest = DigestStore(service.app.engine).list()[0]
     assert latest.period == "schedule/2026-11-23T07:00:00"

@@ -9,7 +9,7 @@ from email.message import EmailMessage
 from email.policy import default
 from zoneinfo import ZoneInfo
 
-from monitor.digest.build import Digest, build_digest
+from monitor.digest.build import Candidate, Digest, SourceActivity, build_digest
 from monitor.digest.render import Envelope, Settings, header_address, one_line, render_digest
 from tests.support.digest_inputs import THEMES, activity, candidate
 
@@ -27,10 +27,10 @@ HOSTILE = (
 )
 
 
-def digest_of(*candidates: object, sources: tuple[object, ...] = ()) -> Digest:
+def digest_of(*candidates: Candidate, sources: tuple[SourceActivity, ...] = ()) -> Digest:
     return build_digest(
         list(candidates), list(sources), THEMES, since=NOW.replace(day=22), until=NOW
-    )  # type: ignore[arg-type]
+    )
 
 
 def parse(message: EmailMessage) -> EmailMessage:

@@ -13,8 +13,10 @@ from monitor.errors import ConfigError
 LONDON = ZoneInfo("Europe/London")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_daily_seven_oclock_follows_london_time_through_the_year() -> None:
