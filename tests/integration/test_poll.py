@@ -31,6 +31,7 @@ def poll(app: App, workers: WorkerPool, *, force: bool = False) -> PollReport:
 
 
 def subscribe(app: App, server: LocalServer, path: str, body: bytes, **route: object) -> SourceInfo:
+    # `route` holds Route's own fields (etag=, status=, ...): checked when Route is built.
     server.routes[path] = Route(body, **route)  # type: ignore[arg-type]
     return app.store.add_source(server.url(path), None, None, app.clock())
 

@@ -53,4 +53,5 @@ def activity(name: str, **overrides: object) -> SourceActivity:
         "new_entry_times": tuple(NOW - timedelta(hours=h) for h in (72, 48, 24, 3)),
     }
     values.update(overrides)
+    # `values` holds SourceActivity's own fields: checked when it is built.
     return SourceActivity(**values)  # type: ignore[arg-type]

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ProcessPoolExecutor
+from typing import cast
 
 import pytest
 import trafilatura
@@ -49,8 +50,8 @@ def _scores(item: dict[str, object]) -> tuple[int, int, int, int]:
         pass
     baseline_text = trafilatura.extract(html, url=url) or ""
     ours, baseline = _normalise(ours_text), _normalise(baseline_text)
-    with_ = [_normalise(str(s)) for s in item["with"]]  # type: ignore[attr-defined]
-    without = [_normalise(str(s)) for s in item["without"]]  # type: ignore[attr-defined]
+    with_ = [_normalise(str(s)) for s in cast(list[object], item["with"])]
+    without = [_normalise(str(s)) for s in cast(list[object], item["without"])]
     return (
         sum(s in ours for s in with_),
         sum(s not in ours for s in without),
