@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serve import start_server  # type: ignore[import-not-found]
+from serve import start_server
 
 ARTICLES = 5000
 

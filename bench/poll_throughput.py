@@ -15,7 +15,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serve import start_server  # type: ignore[import-not-found]
+from serve import start_server
 
 HERE = Path(__file__).resolve().parent
 PYTHON = sys.executable

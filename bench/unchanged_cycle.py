@@ -12,7 +12,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from serve import start_server  # type: ignore[import-not-found]
+from serve import start_server
 
 from monitor.app import open_app
 from monitor.config import load_settings

@@ -13,10 +13,9 @@ from monitor.app import App, open_app
 from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.storage.db import make_engine, upgrade
-from tests.servers import LocalServer
-from tests.smtp import SmtpFactory
+from tests.support.servers import LocalServer
+from tests.support.smtp import SmtpFactory
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 
@@ -60,21 +59,23 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def postgres_template() -> Iterator[str]:
+def postgres_template() -> Iterator[tuple[str, str]]:
+    """(the server URL, the name of a migrated template database of this test run's own, so
+    that runs sharing one server do not drop each other's template)."""
     base = os.environ.get(PG_URL_ENV)
     if not base:
         pytest.skip(f"{PG_URL_ENV} is not set: PostgreSQL tests skipped")
+    name = f"monitor_template_{uuid.uuid4().hex[:12]}"
     admin = sa.create_engine(make_engine(base).url, isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS monitor_template WITH (FORCE)")
-        conn.exec_driver_sql("CREATE DATABASE monitor_template")
-    template_url = admin.url.set(database="monitor_template")
+        conn.exec_driver_sql(f"CREATE DATABASE {name}")
+    template_url = admin.url.set(database=name)
     engine = make_engine(template_url.render_as_string(hide_password=False))
     upgrade(engine)
     engine.dispose()
-    yield base
+    yield base, name
     with admin.connect() as conn:
-        conn.exec_driver_sql("DROP DATABASE IF EXISTS monitor_template WITH (FORCE)")
+        conn.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
     admin.dispose()
 
 
@@ -100,8 +101,8 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
-        base = request.getfixturevalue("postgres_template")
-        yield from _postgres_database(base, "monitor_template")
+        base, template = request.getfixturevalue("postgres_template")
+        yield from _postgres_database(base, template)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, article_html, rss
-from tests.servers import LocalServer, Route
+from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, article_html, rss
+from tests.support.servers import LocalServer, Route
 
 
 @pytest.fixture

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from monitor.cli.main import main
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY
-from tests.e2e.test_cli import run
-from tests.servers import LocalServer
+from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY
+from tests.support.cli import run
+from tests.support.servers import LocalServer
 
 DEV_SET = Path(__file__).resolve().parents[1] / "data" / "labelled" / "dev.jsonl"
 

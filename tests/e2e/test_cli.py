@@ -9,14 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.cli.main import main
-from tests.servers import LocalServer, Route
-
-
-def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
-    code = main(list(args))
-    out, err = capsys.readouterr()
-    return code, out, err
+from tests.support.cli import run
+from tests.support.servers import LocalServer, Route
 
 
 def test_add_a_feed_then_poll_ingests_its_entries(

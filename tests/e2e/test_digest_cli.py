@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.builders import INADEQUATE_STORY, Item, Page, article_html, rss
-from tests.e2e.test_cli import run
-from tests.servers import LocalServer, Route
-from tests.smtp import SmtpFactory
+from tests.support.builders import INADEQUATE_STORY, Item, Page, article_html, rss
+from tests.support.cli import run
+from tests.support.servers import LocalServer, Route
+from tests.support.smtp import SmtpFactory, text_body
 
 HOSTILE_TITLE = (
     "Ofsted\u2028judges <script>alert('x')</script> council inadequate\r\nBcc: all@example.org"
@@ -59,8 +59,8 @@ def test_send_twice_sends_one_email(
     assert got.tls and got.rcpt_tos == ["desk@example.org"]
     message = got.message
     assert message["Bcc"] is None
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    html = message.get_body(("html",)).get_content()  # type: ignore[union-attr]
+    text = text_body(message)
+    html = text_body(message, "html")
     assert "Care News Today" in text
     assert "Also reported by:" in text  # the hostile page retells the Northmoor story
     assert "<script>" not in html and "\u2028" not in text + html

@@ -17,8 +17,8 @@ from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.models import Classification, PollReport
 from monitor.storage.tables import ArticleRow, ClassificationRow
-from tests.builders import INADEQUATE_STORY, Item, article_html, rss
-from tests.servers import LocalServer, Route
+from tests.support.builders import INADEQUATE_STORY, Item, article_html, rss
+from tests.support.servers import LocalServer, Route
 
 
 class MarkingClassifier(Classifier):

@@ -10,28 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from monitor.app import App, open_app
+from monitor.app import open_app
 from monitor.config import load_settings
 from monitor.digest.lifecycle import DigestService
 from monitor.models import Classification
 from monitor.storage.digests import DigestStore
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, stored_article
-from tests.servers import LocalServer
-from tests.smtp import Mailbox, SmtpFactory, SmtpServer
-from tests.unit.test_dedupe import LOCAL, OTHER_COUNCIL, TRADE
+from tests.support.articles import add, inadequate
+from tests.support.builders import SCHOOL_STORY
+from tests.support.clock import Clock
+from tests.support.factories import AppFactory
+from tests.support.servers import LocalServer
+from tests.support.smtp import Mailbox, SmtpFactory, text_body
+from tests.support.stories import LOCAL, OTHER_COUNCIL, TRADE
 
 START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
-
-
-class Clock:
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def advance(self, **delta: float) -> None:
-        self.now += timedelta(**delta)
 
 
 @pytest.fixture
@@ -40,46 +32,17 @@ def clock() -> Clock:
 
 
 @pytest.fixture
-def make_app(env: LocalServer, clock: Clock, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    opened: list[App] = []
-
-    def make(smtp: SmtpServer | None = None, **settings: str) -> App:
-        if smtp is not None:
-            monkeypatch.setenv("MONITOR_SMTP_URL", f"smtp://127.0.0.1:{smtp.port}")
-            monkeypatch.setenv("MONITOR_DIGEST_TO", "policy@example.org, dcs@example.org")
-        for name, value in settings.items():
-            monkeypatch.setenv(f"MONITOR_{name.upper()}", value)
-        app = open_app(load_settings(), clock=clock)
-        opened.append(app)
-        return app
-
-    yield make
-    for app in opened:
-        app.engine.dispose()
-
-
-def add(app: App, n: int, title: str, text: str, *, ago: float = 1, **kwargs: object) -> int:
-    classification = kwargs.pop("classification", None) or app.classify(title, text)
-    article = stored_article(
-        f"https://news.example/{n}",
-        title,
-        text,
-        app.clock() - timedelta(hours=ago),
-        **kwargs,  # type: ignore[arg-type]
-    )
-    article_id = app.store.add_article(article, classification, app.clock())  # type: ignore[arg-type]
-    assert article_id is not None
-    return article_id
-
-
-def inadequate(app: App, n: int, **kwargs: object) -> int:
-    text = "\n".join(INADEQUATE_STORY.paragraphs).replace("Northmoor", f"Northmoor{n}")
-    return add(app, n, INADEQUATE_STORY.title.replace("Northmoor", f"Northmoor{n}"), text, **kwargs)
+def make_app(
+    env: LocalServer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppFactory]:
+    factory = AppFactory(monkeypatch, clock)
+    yield factory
+    factory.close()
 
 
 def test_send_records_and_delivers_one_grouped_digest(
-    make_app, smtp: SmtpFactory, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     server = smtp()
     app = make_app(server)
     trade = add(app, 1, "Harrowfield children's services rated inadequate", TRADE)
@@ -111,12 +74,13 @@ def test_send_records_and_delivers_one_grouped_digest(
     message = got.message
     assert message["Subject"] == "Ofsted & children's social care: 2 new articles (23 Nov 2026)"
     assert message["Message-ID"] == record.message_id
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = text_body(message)
     assert "Also reported by:" in text and "Harrowfield Gazette" in text
     assert "Holiday clubs and Ofsted" in text  # near miss
     assert "Oldtown" not in text and SCHOOL_STORY.title not in text
     stored = DigestStore(app.engine)
-    assert stored.get(record.id).status == "sent"  # type: ignore[union-attr]
+    kept = stored.get(record.id)
+    assert kept is not None and kept.status == "sent"
     assert stored.message(record.id) == got.data.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
 
     # Nothing new since: no email, and the same period is never built twice.
@@ -126,7 +90,7 @@ def test_send_records_and_delivers_one_grouped_digest(
     assert len(server.messages) == 1 and trade
 
 
-def test_empty_digest_is_sent_only_when_asked(make_app, smtp: SmtpFactory) -> None:  # type: ignore[no-untyped-def]
+def test_empty_digest_is_sent_only_when_asked(make_app: AppFactory, smtp: SmtpFactory) -> None:
     server = smtp()
     service = make_app(server, digest_send_empty="true").digests()
     record, _ = service.create("p")
@@ -136,8 +100,8 @@ def test_empty_digest_is_sent_only_when_asked(make_app, smtp: SmtpFactory) -> No
 
 
 def test_transient_failure_is_retried_with_backoff_and_the_same_message(
-    make_app, smtp: SmtpFactory, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     server = smtp(mailbox=Mailbox(replies=["451 4.3.0 Mailbox busy, try later"]))
     app = make_app(server)
     inadequate(app, 1)
@@ -155,17 +119,17 @@ def test_transient_failure_is_retried_with_backoff_and_the_same_message(
     assert retried.status == "sent"
     [got] = server.messages
     assert got.message["Message-ID"] == record.message_id
-    assert "Northmoor1" in got.message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor1" in text_body(got.message)
     following, _ = service.create("p2")
     assert following.item_count == 1
     service.send(following.id)
-    assert "Northmoor2 " in server.messages[1].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
-    assert "Northmoor1 " not in server.messages[1].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor2 " in text_body(server.messages[1].message)
+    assert "Northmoor1 " not in text_body(server.messages[1].message)
 
 
 def test_permanent_failure_is_recorded_and_its_articles_go_out_next_time(
-    make_app, smtp: SmtpFactory, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     server = smtp(mailbox=Mailbox(replies=["550 5.7.1 Relaying denied"]))
     app = make_app(server)
     inadequate(app, 1)
@@ -181,12 +145,12 @@ def test_permanent_failure_is_recorded_and_its_articles_go_out_next_time(
     second, _ = service.create("p2")
     assert second.item_count == 1 and second.window_start == first.window_start
     assert service.send(second.id).status == "sent"
-    assert "Northmoor1" in server.messages[0].message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "Northmoor1" in text_body(server.messages[0].message)
 
 
 def test_lost_reply_after_acceptance_resends_once_with_the_same_message_id(
-    make_app, smtp: SmtpFactory, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     server = smtp(mailbox=Mailbox(drop_after_accept=1))
     app = make_app(server)
     inadequate(app, 1)
@@ -200,7 +164,9 @@ def test_lost_reply_after_acceptance_resends_once_with_the_same_message_id(
     assert ids == [record.message_id, record.message_id]
 
 
-def test_disconnect_mid_data_then_success(make_app, smtp: SmtpFactory, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_disconnect_mid_data_then_success(
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     server = smtp(mailbox=Mailbox(drop_mid_data=1))
     app = make_app(server)
     inadequate(app, 1)
@@ -212,7 +178,9 @@ def test_disconnect_mid_data_then_success(make_app, smtp: SmtpFactory, clock: Cl
     assert len(server.messages) == 1
 
 
-def test_server_down_leaves_the_digest_pending_until_it_is_given_up(make_app, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_server_down_leaves_the_digest_pending_until_it_is_given_up(
+    make_app: AppFactory, clock: Clock
+) -> None:
     app = make_app(None, smtp_url="smtp://127.0.0.1:1", digest_to="a@example.org")
     inadequate(app, 1)
     service = app.digests()
@@ -230,8 +198,8 @@ def test_server_down_leaves_the_digest_pending_until_it_is_given_up(make_app, cl
 
 
 def test_one_sender_at_a_time_and_a_dead_senders_claim_expires(
-    make_app, smtp: SmtpFactory, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     app = make_app(smtp())
     inadequate(app, 1)
     service = app.digests()
@@ -244,7 +212,9 @@ def test_one_sender_at_a_time_and_a_dead_senders_claim_expires(
     assert service.send(record.id).status == "busy"  # sent: never again
 
 
-def test_outbox_is_the_default(make_app, caplog: pytest.LogCaptureFixture, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_outbox_is_the_default(
+    make_app: AppFactory, caplog: pytest.LogCaptureFixture, tmp_path: Path
+) -> None:
     caplog.set_level("INFO")
     app = make_app(None)
     inadequate(app, 1)
@@ -258,8 +228,8 @@ def test_outbox_is_the_default(make_app, caplog: pytest.LogCaptureFixture, tmp_p
 
 
 def test_concurrent_builders_never_share_an_article(
-    make_app, db_url: str, smtp: SmtpFactory, clock: Clock
-) -> None:  # type: ignore[no-untyped-def]
+    make_app: AppFactory, db_url: str, smtp: SmtpFactory, clock: Clock
+) -> None:
     """Four threads, each with its own engine (as separate processes have), build digests for
     their own periods and for one shared period at the same time."""
     app = make_app(smtp())
@@ -295,7 +265,9 @@ def test_concurrent_builders_never_share_an_article(
     assert len(rows) == 12 and all(count == 1 for _, count in rows)
 
 
-def test_an_article_committed_late_is_not_lost(make_app, smtp: SmtpFactory, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_an_article_committed_late_is_not_lost(
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
     """A poll stamps first_seen_at when it fetches and commits later; a digest built in
     between must not leave the article behind."""
     server = smtp()
@@ -310,7 +282,7 @@ def test_an_article_committed_late_is_not_lost(make_app, smtp: SmtpFactory, cloc
     assert second.item_count == 1
 
 
-def test_coverage_comes_from_the_recorded_polls(make_app, clock: Clock) -> None:  # type: ignore[no-untyped-def]
+def test_coverage_comes_from_the_recorded_polls(make_app: AppFactory, clock: Clock) -> None:
     app = make_app(None)
     ok = app.store.add_source("https://ok.example/feed", "Working feed", None, clock.now)
     bad = app.store.add_source("https://bad.example/feed", "Broken feed", None, clock.now)
@@ -343,6 +315,6 @@ def test_coverage_comes_from_the_recorded_polls(make_app, clock: Clock) -> None:
     digest, message = app.digests().preview()
     states = {c.name: c.state for c in digest.coverage}
     assert states == {"Working feed": "ok", "Broken feed": "failing", "Never polled": "not polled"}
-    text = message.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    text = text_body(message)
     assert "Failing: Broken feed (1 of 1 polls failed): HTTP 500 Internal Server Error" in text
     assert DigestStore(app.engine).list() == []  # a preview records nothing

@@ -12,8 +12,8 @@ import pytest
 from monitor.app import App
 from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport
-from tests.conftest import SHARED
-from tests.servers import LocalServer, Route
+from tests.support.paths import SHARED
+from tests.support.servers import LocalServer, Route
 
 CORPUS = SHARED / "feed-corpus"
 

@@ -9,13 +9,14 @@ import zlib
 from datetime import UTC, datetime
 from typing import Any
 
+import httpx
 import pytest
 
 from monitor.errors import BlockedURLError, FetchError
 from monitor.ingest.fetch import Fetcher, FetchPolicy, parse_retry_after
 from monitor.ingest.netguard import AllowList
 from monitor.models import FetchResult
-from tests.servers import CountingListener, LocalServer, Route
+from tests.support.servers import CountingListener, LocalServer, Route
 
 POLICY = FetchPolicy(
     connect_timeout=2,
@@ -230,12 +231,22 @@ def test_refused_addresses_receive_no_connection_at_all(host: str) -> None:
 
 
 def test_redirect_from_https_to_http_is_refused() -> None:
+    # No TLS server here: an httpx transport stands in for the network, and the redirect is
+    # refused before any request to the plain-http address is made.
+    requested: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        requested.append(str(request.url))
+        return httpx.Response(302, headers={"Location": "http://secure.example/b"})
+
     async def run() -> None:
-        async with Fetcher(POLICY, AllowList.parse([])) as fetcher:
-            fetcher._next_hop("https://secure.example/a", "http://secure.example/b", set())
+        transport = httpx.MockTransport(handler)
+        async with Fetcher(POLICY, AllowList.parse([]), transport=transport) as fetcher:
+            await fetcher.fetch("https://secure.example/a", max_bytes=1000)
 
     with pytest.raises(BlockedURLError, match="https to plain http"):
         asyncio.run(run())
+    assert requested == ["https://secure.example/a"]
 
 
 def test_redirect_to_another_scheme_is_refused(server: LocalServer) -> None:

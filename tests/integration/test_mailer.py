@@ -11,7 +11,7 @@ import pytest
 
 from monitor.digest.mailer import Delivery, OutboxMailer, SmtpMailer, make_mailer, parse_smtp_url
 from monitor.errors import ConfigError, DeliveryError
-from tests.smtp import PASSWORD, USER, Mailbox, SmtpFactory, free_port
+from tests.support.smtp import PASSWORD, USER, Mailbox, SmtpFactory, free_port
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 
@@ -26,8 +26,18 @@ def delivery(subject: str = "Digest") -> Delivery:
     return Delivery(1, NOW, message.as_bytes(), "monitor@example.org", ("reader@example.org",))
 
 
-def mailer(url: str, **kwargs: object) -> SmtpMailer:
-    return SmtpMailer(parse_smtp_url(url, timeout=5, **kwargs))  # type: ignore[arg-type]
+def mailer(
+    url: str,
+    *,
+    password: str | None = None,
+    password_file: Path | None = None,
+    ca_file: Path | None = None,
+) -> SmtpMailer:
+    return SmtpMailer(
+        parse_smtp_url(
+            url, password=password, password_file=password_file, ca_file=ca_file, timeout=5
+        )
+    )
 
 
 def test_plain_smtp_delivers_the_exact_bytes(smtp: SmtpFactory) -> None:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from monitor.app import App
 from monitor.errors import FetchError, StorageError
@@ -19,8 +19,8 @@ from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport, SourceInfo
 from monitor.storage.store import Store
 from monitor.storage.tables import ArticleRow, FetchAttemptRow, SourceRow
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
-from tests.servers import CountingListener, LocalServer, Route
+from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
+from tests.support.servers import CountingListener, LocalServer, Route
 
 
 def poll(app: App, workers: WorkerPool, *, force: bool = False) -> PollReport:
@@ -32,6 +32,7 @@ def poll(app: App, workers: WorkerPool, *, force: bool = False) -> PollReport:
 
 
 def subscribe(app: App, server: LocalServer, path: str, body: bytes, **route: object) -> SourceInfo:
+    # `route` holds Route's own fields (etag=, status=, ...): checked when Route is built.
     server.routes[path] = Route(body, **route)  # type: ignore[arg-type]
     return app.store.add_source(server.url(path), None, None, app.clock())
 
@@ -49,7 +50,7 @@ def source(app: App, source_id: int) -> SourceInfo:
 
 def articles(app: App) -> list[ArticleRow]:
     with Session(app.engine) as session:
-        return list(session.exec(select(ArticleRow).order_by(ArticleRow.id)).all())
+        return list(session.exec(select(ArticleRow).order_by(col(ArticleRow.id))).all())
 
 
 def test_new_entries_are_stored_with_extracted_text_and_kept_html(

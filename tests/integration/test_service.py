@@ -10,48 +10,33 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from monitor.app import FIRST_STARTED, App, open_app
+from monitor.app import App, open_app
 from monitor.config import load_settings
-from monitor.service.scheduler import Service
 from monitor.storage.digests import DigestStore
-from tests.integration.test_digest_delivery import Clock, inadequate
-from tests.servers import LocalServer
-from tests.smtp import SmtpFactory, SmtpServer
+from tests.support.articles import inadequate
+from tests.support.clock import Clock
+from tests.support.factories import ServiceFactory
+from tests.support.servers import LocalServer
+from tests.support.smtp import SmtpFactory, SmtpServer, text_body
 
 
 @pytest.fixture
 def service_factory(
     env: LocalServer, smtp: SmtpFactory, monkeypatch: pytest.MonkeyPatch
-) -> Iterator[object]:
+) -> Iterator[ServiceFactory]:
     server = smtp()
     monkeypatch.setenv("MONITOR_SMTP_URL", f"smtp://127.0.0.1:{server.port}")
     monkeypatch.setenv("MONITOR_DIGEST_TO", "desk@example.org")
-    made: list[Service] = []
-
-    def make(
-        clock: Clock, *, cron: str = "0 7 * * *", first_started: datetime | None = None
-    ) -> Service:
-        monkeypatch.setenv("MONITOR_DIGEST_CRON", cron)
-        app = open_app(load_settings(), clock=clock)
-        started = first_started or clock.now - timedelta(days=30)
-        app.store.set_meta(FIRST_STARTED, started.isoformat(), only_if_missing=True)
-        service = Service(app, threading.Event())
-        service.first_started = datetime.fromisoformat(app.store.get_meta(FIRST_STARTED) or "")
-        made.append(service)
-        return service
-
-    make.server = server  # type: ignore[attr-defined]
-    yield make
-    for service in made:
-        service.digest_lock.release()
-        service.app.engine.dispose()
+    factory = ServiceFactory(monkeypatch, server)
+    yield factory
+    factory.close()
 
 
 def sent(server: SmtpServer) -> list[str]:
     return [str(m.message["Subject"]) for m in server.messages]
 
 
-def test_one_digest_per_period_whatever_fires(service_factory) -> None:  # type: ignore[no-untyped-def]
+def test_one_digest_per_period_whatever_fires(service_factory: ServiceFactory) -> None:
     clock = Clock(datetime(2026, 11, 23, 6, 0, tzinfo=UTC))
     service = service_factory(clock)
     server = service_factory.server
@@ -72,7 +57,7 @@ def test_one_digest_per_period_whatever_fires(service_factory) -> None:  # type:
     assert len(server.messages) == 1
 
 
-def test_missed_days_are_one_digest_on_start_up(service_factory) -> None:  # type: ignore[no-untyped-def]
+def test_missed_days_are_one_digest_on_start_up(service_factory: ServiceFactory) -> None:
     clock = Clock(datetime(2026, 11, 20, 7, 0, tzinfo=UTC))
     service = service_factory(clock)
     server = service_factory.server
@@ -86,14 +71,16 @@ def test_missed_days_are_one_digest_on_start_up(service_factory) -> None:  # typ
     restarted = service_factory(clock)
     restarted.digest_job()
     assert len(server.messages) == 2
-    text = server.messages[1].message.get_body(("plain",)).get_content()
+    text = text_body(server.messages[1].message)
     assert "Northmoor2 " in text and "Northmoor3 " in text and "Northmoor1 " not in text
     latest = DigestStore(service.app.engine).list()[0]
     assert latest.period == "schedule/2026-11-23T07:00:00"
     assert latest.window_start == datetime(2026, 11, 20, 7, 0, tzinfo=UTC)
 
 
-def test_nothing_is_sent_for_periods_before_the_first_start(service_factory) -> None:  # type: ignore[no-untyped-def]
+def test_nothing_is_sent_for_periods_before_the_first_start(
+    service_factory: ServiceFactory,
+) -> None:
     clock = Clock(datetime(2026, 11, 23, 15, 0, tzinfo=UTC))
     service = service_factory(clock, first_started=clock.now)
     inadequate(service.app, 1)
@@ -104,7 +91,7 @@ def test_nothing_is_sent_for_periods_before_the_first_start(service_factory) -> 
     assert len(service_factory.server.messages) == 1
 
 
-def test_autumn_clock_change_double_fire_sends_one_digest(service_factory) -> None:  # type: ignore[no-untyped-def]
+def test_autumn_clock_change_double_fire_sends_one_digest(service_factory: ServiceFactory) -> None:
     clock = Clock(datetime(2026, 10, 24, 12, 0, tzinfo=UTC))
     service = service_factory(clock, cron="30 1 * * *")
     inadequate(service.app, 1)
@@ -120,7 +107,7 @@ def test_autumn_clock_change_double_fire_sends_one_digest(service_factory) -> No
     assert record.period == "schedule/2026-10-25T01:30:00"
 
 
-def test_one_digest_sender_and_takeover(service_factory) -> None:  # type: ignore[no-untyped-def]
+def test_one_digest_sender_and_takeover(service_factory: ServiceFactory) -> None:
     clock = Clock(datetime(2026, 11, 23, 7, 0, tzinfo=UTC))
     first, second = service_factory(clock), service_factory(clock)
     inadequate(first.app, 1)

@@ -9,7 +9,7 @@ from monitor.errors import FeedParseError, WorkerError
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.jobs import process_page
 from monitor.ingest.workers import WorkerPool
-from tests.builders import INADEQUATE_STORY, Item, article_html, rss
+from tests.support.builders import INADEQUATE_STORY, Item, article_html, rss
 
 
 def pathological_page() -> bytes:

@@ -15,7 +15,7 @@ from monitor.classify.text import normalise, split_sentences
 from monitor.classify.themes import parse_themes
 from monitor.errors import SeedError
 from monitor.ingest.seeds import load_seed_articles
-from tests.builders import INADEQUATE_STORY, SCHOOL_STORY
+from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY
 
 THEMES = bundled_path("seeds") / "themes.toml"
 DEV_SET = Path(__file__).resolve().parents[1] / "data" / "labelled" / "dev.jsonl"

@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 import re
 from concurrent.futures import ProcessPoolExecutor
+from typing import cast
 
 import pytest
 import trafilatura
@@ -10,8 +11,8 @@ import trafilatura
 from monitor.errors import ExtractionError
 from monitor.ingest.extract import extract_article
 from monitor.ingest.jobs import process_page
-from tests.builders import INADEQUATE_STORY, Page, article_html
-from tests.conftest import SHARED
+from tests.support.builders import INADEQUATE_STORY, Page, article_html
+from tests.support.paths import SHARED
 
 CORPUS = SHARED / "bench-corpus"
 
@@ -50,8 +51,8 @@ def _scores(item: dict[str, object]) -> tuple[int, int, int, int]:
         pass
     baseline_text = trafilatura.extract(html, url=url) or ""
     ours, baseline = _normalise(ours_text), _normalise(baseline_text)
-    with_ = [_normalise(str(s)) for s in item["with"]]  # type: ignore[attr-defined]
-    without = [_normalise(str(s)) for s in item["without"]]  # type: ignore[attr-defined]
+    with_ = [_normalise(str(s)) for s in cast(list[object], item["with"])]
+    without = [_normalise(str(s)) for s in cast(list[object], item["without"])]
     return (
         sum(s in ours for s in with_),
         sum(s not in ours for s in without),

@@ -7,7 +7,7 @@ import pytest
 from monitor.errors import FeedParseError
 from monitor.ingest.decide import classify_date
 from monitor.ingest.feeds import find_feed_links, html_to_text, parse_feed
-from tests.builders import Item, json_feed, rss
+from tests.support.builders import Item, json_feed, rss
 
 URL = "https://news.example/feed"
 

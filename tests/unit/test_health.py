@@ -30,16 +30,22 @@ SENT = DigestRecord(
 )
 
 
-def check(**overrides: object) -> list[str]:
-    values: dict[str, object] = {
-        "poll_interval": 1800.0,
-        "sources": 12,
-        "last_success": NOW - timedelta(minutes=40),
-        "first_started": NOW - timedelta(days=3),
-        "last_digest": SENT,
-    }
-    values.update(overrides)
-    return problems(NOW, **values)  # type: ignore[arg-type]
+def check(
+    *,
+    poll_interval: float = 1800.0,
+    sources: int = 12,
+    last_success: datetime | None = NOW - timedelta(minutes=40),
+    first_started: datetime | None = NOW - timedelta(days=3),
+    last_digest: DigestRecord | None = SENT,
+) -> list[str]:
+    return problems(
+        NOW,
+        poll_interval=poll_interval,
+        sources=sources,
+        last_success=last_success,
+        first_started=first_started,
+        last_digest=last_digest,
+    )
 
 
 def test_healthy() -> None:

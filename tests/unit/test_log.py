@@ -28,7 +28,8 @@ def test_json_lines_carry_fields_the_job_and_no_secret() -> None:
     configure_logging("INFO", "json")
     handler = next(h for h in logging.getLogger().handlers if getattr(h, "_monitor", False))
     stream = io.StringIO()
-    handler.setStream(stream)  # type: ignore[attr-defined]
+    assert isinstance(handler, logging.StreamHandler)
+    handler.setStream(stream)
     assert isinstance(handler.formatter, JsonFormatter)
     token = current_job.set("poll")
     try:

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 
 from monitor.digest.build import Digest, build_digest
 from monitor.digest.render import Envelope, Settings, header_address, one_line, render_digest
-from tests.unit.test_digest import THEMES, activity, candidate
+from monitor.models import Candidate, SourceActivity
+from tests.support.digest_inputs import THEMES, activity, candidate
 
 NOW = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
 SETTINGS = Settings(ZoneInfo("Europe/London"), "0 7 * * *", "the built-in themes file")
@@ -27,10 +28,10 @@ HOSTILE = (
 )
 
 
-def digest_of(*candidates: object, sources: tuple[object, ...] = ()) -> Digest:
+def digest_of(*candidates: Candidate, sources: tuple[SourceActivity, ...] = ()) -> Digest:
     return build_digest(
         list(candidates), list(sources), THEMES, since=NOW.replace(day=22), until=NOW
-    )  # type: ignore[arg-type]
+    )
 
 
 def parse(message: EmailMessage) -> EmailMessage:

@@ -13,8 +13,10 @@ from monitor.errors import ConfigError
 LONDON = ZoneInfo("Europe/London")
 
 
-def utc(*parts: int) -> datetime:
-    return datetime(*parts, tzinfo=UTC)  # type: ignore[misc]
+def utc(
+    year: int, month: int, day: int, hour: int = 0, minute: int = 0, second: int = 0
+) -> datetime:
+    return datetime(year, month, day, hour, minute, second, tzinfo=UTC)
 
 
 def test_daily_seven_oclock_follows_london_time_through_the_year() -> None:
@@ -50,8 +52,9 @@ def test_autumn_change_fires_twice_but_names_one_period() -> None:
 def test_spring_change_fires_once_in_the_missing_hour() -> None:
     trigger = digest_trigger("30 1 * * *", LONDON)
     fire = next_fire(trigger, utc(2026, 3, 28, 12, 0))
-    following = next_fire(trigger, fire)  # type: ignore[arg-type]
-    assert fire is not None and following is not None
+    assert fire is not None
+    following = next_fire(trigger, fire)
+    assert following is not None
     gap = following.astimezone(UTC) - fire.astimezone(UTC)
     assert gap == timedelta(hours=23)  # one digest that day, none lost
     assert period_key(fire, LONDON) != period_key(following, LONDON)

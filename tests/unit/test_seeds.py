@@ -7,7 +7,7 @@ import pytest
 
 from monitor.bundled import bundled_path
 from monitor.ingest.seeds import find_date, load_feeds, load_seed_articles, parse_seed_article
-from tests.conftest import SHARED
+from tests.support.paths import SHARED
 
 
 def test_project_seed_articles_are_the_shared_ones_unchanged() -> None:

@@ -42,6 +42,13 @@ class Received:
         return parsed
 
 
+def text_body(message: EmailMessage, kind: str = "plain") -> str:
+    """The text of the message's text/plain (or text/html) part, which must be there."""
+    part = message.get_body((kind,))
+    assert part is not None, f"no text/{kind} part"
+    return str(part.get_content())
+
+
 @dataclass
 class Mailbox:
     """The handler: keeps what it accepts; `replies` scripts the answers to DATA, in order
@@ -82,7 +89,7 @@ class Mailbox:
             await asyncio.sleep(delay)
         if self.drop_after_accept:
             self.drop_after_accept -= 1
-            assert server.transport is not None
+            assert isinstance(server.transport, asyncio.Transport)
             server.transport.abort()
         return "250 2.0.0 OK: queued"
 
@@ -95,7 +102,7 @@ class _Server(SMTP):
             mailbox.data_commands += 1
             await self.push("354 End data with <CR><LF>.<CR><LF>")
             await self._reader.readline()
-            assert self.transport is not None
+            assert isinstance(self.transport, asyncio.Transport)
             self.transport.abort()
             return
         await super().smtp_DATA(arg)

@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 from monitor.ingest.identity import seen_key
-from monitor.models import NewArticle
+from monitor.models import NewArticle, Origin
 
 
 def hours_ago(hours: float) -> str:
@@ -147,7 +147,7 @@ def stored_article(
     text: str,
     first_seen_at: datetime,
     *,
-    origin: str = "poll",
+    origin: Origin = "poll",
     source_id: int | None = None,
     source_name: str = "Community Care",
 ) -> NewArticle:
