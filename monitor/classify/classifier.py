@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass
 
+from monitor.classify.keywords import KeywordScorer
 from monitor.classify.relevance import OFSTED, measure, relevance_score
 from monitor.classify.text import content_words, normalise, split_sentences
 from monitor.classify.themes import Theme, ThemeBook
@@ -32,6 +32,7 @@ class Classifier:
     def __init__(self, book: ThemeBook, relevance_threshold: float = RELEVANCE_THRESHOLD) -> None:
         self.book = book
         self.relevance_threshold = relevance_threshold
+        self._keywords = KeywordScorer(book)
         # word -> (theme, exemplar) pairs containing it, for exemplar similarity by counting
         self._exemplar_index: dict[str, list[tuple[int, int]]] = defaultdict(list)
         self._exemplar_sizes = [[len(w) for w in t.exemplar_words] for t in book.themes]
@@ -63,21 +64,7 @@ class Classifier:
 
     def _sentence_scores(self, sentences: list[_Sentence]) -> list[list[float]]:
         """score[theme][sentence]: keyword weights plus closeness to the theme's exemplars."""
-        # Lower-cased once (patterns are lower case; matching without IGNORECASE is twice as
-        # fast), and one newline between sentences so that no pattern spans two of them.
-        lowered = [s.text.lower() for s in sentences]
-        starts, position = [], 0
-        for line in lowered:
-            starts.append(position)
-            position += len(line) + 1
-        joined = "\n".join(lowered)
-        table = [[0.0] * len(sentences) for _ in self.book.themes]
-        for t, theme in enumerate(self.book.themes):
-            row = table[t]
-            for keyword in theme.keywords:
-                hit = {bisect_right(starts, start) - 1 for start in keyword.starts(joined)}
-                for i in hit:
-                    row[i] += keyword.weight
+        table = self._keywords([s.text.lower() for s in sentences])
         for i, sentence in enumerate(sentences):
             if len(sentence.words) < 4:
                 continue
