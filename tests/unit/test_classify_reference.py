@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import math
 import random
 import re
 import unicodedata
 
+from monitor.classify import Classifier, load_themes
 from monitor.classify.relevance import (
     ADULT_HEALTH,
     INSPECTION,
@@ -17,7 +19,7 @@ from monitor.classify.relevance import (
     measure,
 )
 from monitor.classify.text import STOPWORDS, content_words, normalise, split_sentences, stem
-from tests.unit.test_keywords import articles
+from tests.unit.test_keywords import THEMES, articles
 
 QUOTES = str.maketrans({"‘": "'", "’": "'", "‛": "'", "“": '"', "”": '"', "–": "-", "—": "-"})
 
@@ -56,6 +58,18 @@ def reference_measure(title: str, sentences: list[str]) -> RelevanceSignals:
     )
 
 
+def reference_closeness(classifier: Classifier, words: frozenset[str]) -> dict[int, float]:
+    """Every exemplar of every theme compared with the sentence."""
+    best: dict[int, float] = {}
+    for t, theme in enumerate(classifier.book.themes):
+        for exemplar in theme.exemplar_words:
+            shared = len(words & exemplar)
+            if shared:
+                similarity = shared / math.sqrt(len(words) * len(exemplar))
+                best[t] = max(best.get(t, 0.0), similarity)
+    return best
+
+
 def test_normalise_is_the_straightforward_one() -> None:
     rng = random.Random(7)
     alphabet = " \t\f\v\u00a0\nab.‘’‛“”–—ﬁ½"
@@ -70,8 +84,11 @@ def test_relevance_signals_are_those_of_searching_each_sentence() -> None:
         assert measure(normalise(title), lines) == reference_measure(normalise(title), lines)
 
 
-def test_content_words_are_the_straightforward_ones() -> None:
+def test_content_words_and_exemplar_closeness_are_the_straightforward_ones() -> None:
+    classifier = Classifier(load_themes(THEMES))
     for title, text in articles():
         for sentence in [title, *split_sentences(normalise(text))]:
             words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", sentence.lower())
             assert content_words(sentence) == {stem(w) for w in words if w not in STOPWORDS}
+            found = classifier._closeness(content_words(sentence))
+            assert found == reference_closeness(classifier, content_words(sentence))
