@@ -12,6 +12,7 @@ let through too much, never too little.
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -80,6 +81,7 @@ def _holds(literal: frozenset[str], simpler: frozenset[str]) -> bool:
     return all(any(piece in other for other in literal) for piece in simpler)
 
 
+@functools.lru_cache(maxsize=4096)
 def _piece(literal: str) -> str:
     """The literal's longest token: any text containing the literal has it inside a token."""
     return max(TOKEN.findall(literal), key=len, default="")
@@ -97,10 +99,10 @@ def _implies(stronger: frozenset[str], weaker: frozenset[str]) -> bool:
 
 def _node(exact: frozenset[str] | None, clauses: Iterable[frozenset[str] | None]) -> _Node:
     """A node's clauses, strongest first, without those another clause already implies."""
-    usable = {c for c in [exact, *clauses] if c and all(c) and _rank(c)[0] > 0}
+    usable = {c for c in [exact, *clauses] if c and all(c)}
     kept: list[frozenset[str]] = []
-    for clause in sorted(usable, key=_rank, reverse=True):
-        if not any(_implies(k, clause) for k in kept):
+    for rank, clause in sorted(((_rank(c), c) for c in usable), reverse=True):
+        if rank[0] > 0 and not any(_implies(k, clause) for k in kept):
             kept.append(clause)
     return _Node(exact, tuple(kept))
 
@@ -117,8 +119,11 @@ _ANY_CHAR = _Node(None, ())
 
 def _concat(items: list[_Node]) -> _Node:
     """A sequence: every item's clauses hold, and so does each run of items with known
-    strings; the whole has known strings only when every item has."""
-    clauses: list[frozenset[str] | None] = [c for item in items for c in item.clauses]
+    strings (which stands for those items' own clauses); the whole has known strings only
+    when every item has."""
+    clauses: list[frozenset[str] | None] = [
+        c for item in items if item.exact is None for c in item.clauses
+    ]
     run: frozenset[str] | None = frozenset({""})
     whole = True
     for item in items:
