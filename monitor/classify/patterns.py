@@ -94,6 +94,7 @@ def _rank(strings: frozenset[str]) -> tuple[int, int, int, tuple[str, ...]]:
 
 
 def _implies(stronger: frozenset[str], weaker: frozenset[str]) -> bool:
+    """Whether text with a string of `stronger` always has one of `weaker`."""
     return all(any(w in s for w in weaker) for s in stronger)
 
 
