@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from monitor.classify.keywords import KeywordScorer
 from monitor.classify.relevance import OFSTED, measure, relevance_score
 from monitor.classify.text import content_words, normalise, split_sentences
 from monitor.classify.themes import Theme, ThemeBook
@@ -32,13 +32,18 @@ class Classifier:
     def __init__(self, book: ThemeBook, relevance_threshold: float = RELEVANCE_THRESHOLD) -> None:
         self.book = book
         self.relevance_threshold = relevance_threshold
-        # word -> (theme, exemplar) pairs containing it, for exemplar similarity by counting
-        self._exemplar_index: dict[str, list[tuple[int, int]]] = defaultdict(list)
-        self._exemplar_sizes = [[len(w) for w in t.exemplar_words] for t in book.themes]
-        for t, theme in enumerate(book.themes):
-            for e, words in enumerate(theme.exemplar_words):
-                for word in words:
-                    self._exemplar_index[word].append((t, e))
+        self._keywords = KeywordScorer(book)
+        # word -> the exemplars (numbered across themes) holding it, for similarity by counting
+        exemplars = [
+            (t, words) for t, theme in enumerate(book.themes) for words in theme.exemplar_words
+        ]
+        self._exemplar_themes = [t for t, _ in exemplars]
+        self._exemplar_sizes = [len(words) for _, words in exemplars]
+        index: dict[str, list[int]] = defaultdict(list)
+        for e, (_, words) in enumerate(exemplars):
+            for word in words:
+                index[word].append(e)
+        self._exemplar_index = {word: tuple(es) for word, es in index.items()}
 
     def __call__(self, title: str, text: str) -> Classification:
         title, text = normalise(title or ""), normalise(text or "")
@@ -63,36 +68,27 @@ class Classifier:
 
     def _sentence_scores(self, sentences: list[_Sentence]) -> list[list[float]]:
         """score[theme][sentence]: keyword weights plus closeness to the theme's exemplars."""
-        # Lower-cased once (patterns are lower case; matching without IGNORECASE is twice as
-        # fast), and one newline between sentences so that no pattern spans two of them.
-        lowered = [s.text.lower() for s in sentences]
-        starts, position = [], 0
-        for line in lowered:
-            starts.append(position)
-            position += len(line) + 1
-        joined = "\n".join(lowered)
-        table = [[0.0] * len(sentences) for _ in self.book.themes]
-        for t, theme in enumerate(self.book.themes):
-            row = table[t]
-            for keyword in theme.keywords:
-                hit = {bisect_right(starts, start) - 1 for start in keyword.starts(joined)}
-                for i in hit:
-                    row[i] += keyword.weight
+        table = self._keywords([s.text.lower() for s in sentences])
         for i, sentence in enumerate(sentences):
             if len(sentence.words) < 4:
                 continue
-            overlap: dict[tuple[int, int], int] = defaultdict(int)
-            for word in sentence.words:
-                for pair in self._exemplar_index.get(word, ()):
-                    overlap[pair] += 1
-            best: dict[int, float] = {}
-            for (t, e), shared in overlap.items():
-                similarity = shared / math.sqrt(len(sentence.words) * self._exemplar_sizes[t][e])
-                best[t] = max(best.get(t, 0.0), similarity)
-            for t, similarity in best.items():
+            for t, similarity in self._closeness(sentence.words).items():
                 if similarity > _SIMILARITY_FLOOR:
                     table[t][i] += 2.5 * (similarity - _SIMILARITY_FLOOR)
         return [[min(score, _SENTENCE_CAP) for score in row] for row in table]
+
+    def _closeness(self, words: frozenset[str]) -> dict[int, float]:
+        """theme -> the cosine of content words between the sentence and its nearest exemplar
+        (for the themes with an exemplar sharing a word)."""
+        index = self._exemplar_index
+        shared = Counter([e for word in words if word in index for e in index[word]])
+        best: dict[int, float] = {}
+        for e, count in shared.items():
+            similarity = count / math.sqrt(len(words) * self._exemplar_sizes[e])
+            t = self._exemplar_themes[e]
+            if similarity > best.get(t, 0.0):
+                best[t] = similarity
+        return best
 
     def _theme(
         self, theme: Theme, scores: list[float], sentences: list[_Sentence]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import re
+from bisect import bisect_right
 from dataclasses import dataclass
 
 # The lexicons are lower case and matched against lower-cased text (twice as fast as
@@ -87,27 +88,39 @@ def _count(pattern: re.Pattern[str], text: str) -> int:
     return sum(1 for _ in pattern.finditer(text))
 
 
+def _sentences_of(starts: list[int], line_starts: list[int]) -> set[int]:
+    """The lines (starting at `line_starts`) in which these matches start."""
+    return {bisect_right(line_starts, start) - 1 for start in starts}
+
+
 def measure(title: str, sentences: list[str]) -> RelevanceSignals:
+    """The signals of a title and its sentences. Each lexicon is run once over the body (the
+    sentences joined by newlines); no lexicon matches a newline, so the sentences a match
+    starts in are those where `search` would find one."""
     title = title.lower()
     sentences = [s.lower() for s in sentences]
     body = "\n".join(sentences)
-    linked = oversight = 0
+    line_starts, position = [], 0
     for sentence in sentences:
-        if OFSTED.search(sentence) or INSPECTION.search(sentence):
-            oversight += 1
-            linked += 1 if SOCIAL_CARE.search(sentence) else 0
+        line_starts.append(position)
+        position += len(sentence) + 1
+    ofsted, inspection, social_care = (
+        [m.start() for m in lexicon.finditer(body)] for lexicon in (OFSTED, INSPECTION, SOCIAL_CARE)
+    )
+    oversight = _sentences_of(ofsted, line_starts) | _sentences_of(inspection, line_starts)
+    linked = len(oversight & _sentences_of(social_care, line_starts))
     if (OFSTED.search(title) or INSPECTION.search(title)) and SOCIAL_CARE.search(title):
         linked += 1
     return RelevanceSignals(
-        ofsted=_count(OFSTED, body) + _count(OFSTED, title),
+        ofsted=len(ofsted) + _count(OFSTED, title),
         ofsted_in_title=_count(OFSTED, title),
-        inspection=_count(INSPECTION, body) + _count(INSPECTION, title),
-        social_care=_count(SOCIAL_CARE, body) + 0.5 * _count(SOCIAL_CARE_WEAK, body),
+        inspection=len(inspection) + _count(INSPECTION, title),
+        social_care=len(social_care) + 0.5 * _count(SOCIAL_CARE_WEAK, body),
         social_care_in_title=_count(SOCIAL_CARE, title) + 0.5 * _count(SOCIAL_CARE_WEAK, title),
         schools=_count(SCHOOLS, body) + _count(SCHOOLS, title),
         adult_health=_count(ADULT_HEALTH, body) + _count(ADULT_HEALTH, title),
         linked_sentences=linked,
-        oversight_share=oversight / max(1, len(sentences)),
+        oversight_share=len(oversight) / max(1, len(sentences)),
     )
 
 

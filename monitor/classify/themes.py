@@ -23,6 +23,11 @@ class Keyword:
     weight: float
     leading_boundary: bool = False
 
+    @property
+    def source(self) -> str:
+        """The pattern as written in the themes file."""
+        return ("\\b" if self.leading_boundary else "") + self.pattern.pattern
+
     def starts(self, text: str) -> Iterator[int]:
         """Start offsets of the matches `re.finditer` would give for the original pattern."""
         position = 0

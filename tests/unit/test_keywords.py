@@ -1,0 +1,170 @@
+"""The keyword prefilter: the same evidence as matching every pattern over the whole text."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from bisect import bisect_right
+from pathlib import Path
+
+import pytest
+
+from monitor.classify import Classifier, load_themes
+from monitor.classify.keywords import KeywordScorer
+from monitor.classify.patterns import TOKEN, shape
+from monitor.classify.relevance import (
+    ADULT_HEALTH,
+    INSPECTION,
+    OFSTED,
+    SCHOOLS,
+    SOCIAL_CARE,
+    SOCIAL_CARE_WEAK,
+)
+from monitor.classify.text import normalise, split_sentences
+from monitor.classify.themes import ThemeBook, parse_themes
+from monitor.db import bundled_path
+from monitor.seeds import load_seed_articles
+
+THEMES = bundled_path("seeds") / "themes.toml"
+DEV_SET = Path(__file__).resolve().parents[1] / "data" / "labelled" / "dev.jsonl"
+
+
+def reference_table(book: ThemeBook, lowered: list[str]) -> list[list[float]]:
+    """The scoring before the prefilter: every pattern over the newline-joined sentences, a
+    sentence getting a keyword's weight once if any of its matches starts there."""
+    starts, position = [], 0
+    for line in lowered:
+        starts.append(position)
+        position += len(line) + 1
+    joined = "\n".join(lowered)
+    table = [[0.0] * len(lowered) for _ in book.themes]
+    for t, theme in enumerate(book.themes):
+        for keyword in theme.keywords:
+            hit = {bisect_right(starts, m.start()) - 1 for m in re.finditer(keyword.source, joined)}
+            for i in hit:
+                table[t][i] += keyword.weight
+    return table
+
+
+def articles() -> list[tuple[str, str]]:
+    """The development set and the seed articles, each also at news length."""
+    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
+    found = [(r["title"], r["text"]) for r in rows]
+    found += [(a.title, a.text) for a in load_seed_articles(bundled_path("seeds") / "articles")]
+    return found + [(title, "\n".join([text] * 8)) for title, text in found]
+
+
+def sentences(title: str, text: str) -> list[str]:
+    """The lower-cased sentences the classifier scores."""
+    lines = [normalise(title), *split_sentences(normalise(text))]
+    return [line.lower() for line in lines if line]
+
+
+def test_keyword_evidence_is_that_of_every_pattern_over_the_whole_text() -> None:
+    book = load_themes(THEMES)
+    scorer = KeywordScorer(book)
+    for title, text in articles():
+        lowered = sentences(title, text)
+        assert scorer(lowered) == reference_table(book, lowered), title
+
+
+def test_classifications_are_those_of_the_reference_scoring() -> None:
+    book = load_themes(THEMES)
+    classifier, reference = Classifier(book), Classifier(book)
+    reference._keywords = lambda lowered: reference_table(book, lowered)  # type: ignore[assignment,method-assign]
+    for title, text in articles():
+        assert classifier(title, text) == reference(title, text), title
+
+
+def test_user_patterns_the_analysis_does_not_follow_still_count() -> None:
+    book = parse_themes(
+        r"""
+        [[themes]]
+        id = "odd"
+        keywords = [
+          { pattern = "(?<=the )inspector", weight = 1.0 },
+          { pattern = "^ofsted", weight = 0.5 },
+          { pattern = "£\\s?\\d+m", weight = 0.5 },
+          { pattern = "x?", weight = 0.25 },
+          { pattern = "(home)s? \\1", weight = 1.0 },
+          { pattern = "[^a-z]{3}", weight = 0.5 },
+        ]
+        """
+    )
+    lowered = sentences("Ofsted: the inspector", "It cost £\n5m. Homes home ... Ofsted again.")
+    assert KeywordScorer(book)(lowered) == reference_table(book, lowered)
+
+
+def test_a_full_memo_starts_again() -> None:
+    book = load_themes(THEMES)
+    scorer = KeywordScorer(book)
+    scorer._memo.update({f"t{i}": frozenset() for i in range(60_000)})
+    lowered = sentences(*articles()[0])
+    assert scorer(lowered) == reference_table(book, lowered)
+    assert len(scorer._memo) < 1_000
+
+
+@pytest.mark.parametrize(
+    ("pattern", "clauses"),
+    [
+        (r"\bcompliance\b", [[["compliance"]]]),
+        (
+            r"\bprocess(es)?\b.{0,60}\b(practice|outcomes?)\b",
+            [[["outcome"], ["practice"]], [["process"]]],
+        ),
+        (r"tick[- ]box", [[["box", "tick"]]]),
+        (r"\b(remit|powers) to inspect\b|\bremit\b", [[["inspect", "powers", "to"], ["remit"]]]),
+    ],
+)
+def test_shape_names_the_literal_pieces_of_every_match(
+    pattern: str, clauses: list[list[list[str]]]
+) -> None:
+    found = shape(pattern)
+    assert found.local
+    assert sorted(sorted(sorted(lit) for lit in clause) for clause in found.clauses) == clauses
+
+
+@pytest.mark.parametrize(
+    "pattern", [r"£\s?\d", r"[^a-z]x", r"^ofsted", r"x$", r"(?=a)ab", r"(?i)ab", r"(a)\1", "a\nb"]
+)
+def test_patterns_that_may_leave_a_sentence_are_not_local(pattern: str) -> None:
+    assert shape(pattern).local is False
+
+
+PATTERNS = [
+    r"\bprocess(es)?\b.{0,6}\b(practice|outcomes?)\b",
+    r"tick[- ]box",
+    r"\b(ab|cd)e{1,2}f?\b",
+    r"x(?:yz)+|q\w*r",
+    r"(a|b|)c",
+    r"\d+ (per cent|%) of a",
+    r"[ab]{2}c|\.d",
+    r"(?P<n>ab)?'c's",
+    r"a{0,2}b{2,}c{,1}",
+    r"ab+?c*+",
+]
+
+
+@pytest.mark.parametrize("pattern", PATTERNS)
+def test_every_match_holds_a_literal_of_each_clause(pattern: str) -> None:
+    """Random texts from the pattern's own words and a few characters: wherever the pattern matches, every
+    clause has a literal whose pieces all lie inside tokens of the text."""
+    found = shape(pattern)
+    pieces = [*re.findall(r"[a-z%'. ]+", re.sub(r"\\[bwd]", "", pattern)), *" .'%1xyz"]
+    rng = random.Random(pattern)
+    matched = 0
+    for _ in range(20_000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 6)))
+        if re.search(pattern, text) is None:
+            continue
+        matched += 1
+        tokens = TOKEN.findall(text)
+        for clause in found.clauses:
+            assert any(all(any(p in t for t in tokens) for p in lit) for lit in clause), text
+    assert matched and found.clauses
+
+
+def test_the_relevance_lexicons_stay_within_a_sentence() -> None:
+    for lexicon in (OFSTED, INSPECTION, SOCIAL_CARE, SOCIAL_CARE_WEAK, SCHOOLS, ADULT_HEALTH):
+        assert shape(lexicon.pattern).local, lexicon.pattern[:40]
