@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from monitor.bundled import bundled_path
 from monitor.classify import Classifier, load_themes
 from monitor.classify.keywords import KeywordScorer
 from monitor.classify.patterns import TOKEN, shape
@@ -23,8 +24,7 @@ from monitor.classify.relevance import (
 )
 from monitor.classify.text import normalise, split_sentences
 from monitor.classify.themes import ThemeBook, parse_themes
-from monitor.db import bundled_path
-from monitor.seeds import load_seed_articles
+from monitor.ingest.seeds import load_seed_articles
 
 THEMES = bundled_path("seeds") / "themes.toml"
 DEV_SET = Path(__file__).resolve().parents[1] / "data" / "labelled" / "dev.jsonl"
@@ -72,7 +72,7 @@ def test_keyword_evidence_is_that_of_every_pattern_over_the_whole_text() -> None
 def test_classifications_are_those_of_the_reference_scoring() -> None:
     book = load_themes(THEMES)
     classifier, reference = Classifier(book), Classifier(book)
-    reference._keywords = lambda lowered: reference_table(book, lowered)  # type: ignore[assignment,method-assign]
+    reference._keywords = lambda lowered: reference_table(book, lowered)  # type: ignore[assignment]
     for title, text in articles():
         assert classifier(title, text) == reference(title, text), title
 
