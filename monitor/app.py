@@ -20,7 +20,8 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from monitor.bundled import bundled_path
-from monitor.classify import Classifier, load_themes
+from monitor.classify import Classifier, ThemeBook, load_themes
+from monitor.classify.model import load_model
 from monitor.config import Settings
 from monitor.digest.lifecycle import DigestOptions, DigestService
 from monitor.digest.mailer import Mailer, make_mailer, require_recipients
@@ -225,10 +226,20 @@ def upgrade_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def build_classifier(settings: Settings) -> Classifier:
-    """The classifier of the configured themes file. Read once: a change to the file takes
-    effect when the service restarts (then `monitor reclassify` applies it to the archive)."""
-    return Classifier(load_themes(themes_path(settings)))
+def build_classifier(settings: Settings, *, with_model: bool = True) -> Classifier:
+    """The classifier of the configured themes file and the theme model it names. Read once:
+    a change to either takes effect when the service restarts (then `monitor reclassify`
+    applies it to the archive)."""
+    path = themes_path(settings)
+    book = load_themes(path)
+    model_path = theme_model_path(settings, book)
+    model = load_model(model_path) if with_model and model_path else None
+    return Classifier(book, model=model)
+
+
+def theme_model_path(settings: Settings, book: ThemeBook) -> Path | None:
+    """Where the themes file says its model is (relative to the themes file)."""
+    return themes_path(settings).parent / book.model_file if book.model_file else None
 
 
 def _set_up(engine: Engine, store: Store, feeds: list[SeedFeed], clock: Clock) -> None:

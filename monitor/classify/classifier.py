@@ -6,13 +6,18 @@ import math
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 
+from monitor.classify.evidence import choose_evidence
+from monitor.classify.features import lexical_score, theme_features
 from monitor.classify.keywords import KeywordScorer
+from monitor.classify.model import ThemeModel, choose_themes
 from monitor.classify.relevance import OFSTED, measure, relevance_score
 from monitor.classify.text import content_words, normalise, split_sentences
 from monitor.classify.themes import Theme, ThemeBook
 from monitor.models import Classification, ThemeMatch
 
 CLASSIFIER_VERSION = "lexical-1"
+# With a learned theme model.
+MODEL_CLASSIFIER_VERSION = "lexical-2+model"
 RELEVANCE_THRESHOLD = 0.3
 # A sentence this close to an exemplar (cosine of content words) counts as evidence.
 _SIMILARITY_FLOOR = 0.25
@@ -27,11 +32,22 @@ class _Sentence:
 
 
 class Classifier:
-    """`classifier(title, text) -> Classification`; the pipeline's classification stage."""
+    """`classifier(title, text) -> Classification`; the pipeline's classification stage.
 
-    def __init__(self, book: ThemeBook, relevance_threshold: float = RELEVANCE_THRESHOLD) -> None:
+    Themes are decided by the learned `model` when there is one (see model.py), else by the
+    themes file's threshold on the lexical score. Either way the evidence comes from the
+    sentences that scored best."""
+
+    def __init__(
+        self,
+        book: ThemeBook,
+        relevance_threshold: float = RELEVANCE_THRESHOLD,
+        model: ThemeModel | None = None,
+    ) -> None:
         self.book = book
         self.relevance_threshold = relevance_threshold
+        self.model = model
+        self.version = MODEL_CLASSIFIER_VERSION if model else CLASSIFIER_VERSION
         self._keywords = KeywordScorer(book)
         # word -> the exemplars (numbered across themes) holding it, for similarity by counting
         exemplars = [
@@ -48,23 +64,46 @@ class Classifier:
     def __call__(self, title: str, text: str) -> Classification:
         title, text = normalise(title or ""), normalise(text or "")
         if not (OFSTED.search(title.lower()) or OFSTED.search(text.lower())):  # decided at once
-            return Classification(False, 0.0, (), CLASSIFIER_VERSION)
+            return Classification(False, 0.0, (), self.version)
         lines = split_sentences(text)
         if lines and lines[0] == title:  # extracted text often repeats the headline
             lines = lines[1:]
         relevance = round(relevance_score(measure(title, lines)), 4)
         relevant = relevance >= self.relevance_threshold
         if not relevant:
-            return Classification(False, relevance, (), CLASSIFIER_VERSION)
+            return Classification(False, relevance, (), self.version)
         sentences = [_Sentence(s, content_words(s)) for s in [title, *lines] if s]
         table = self._sentence_scores(sentences)
+        chosen = self._choose(table)
         matches = [
-            m
-            for theme, scores in zip(self.book.themes, table, strict=True)
-            if (m := self._theme(theme, scores, sentences))
+            self._match(self.book.themes[t], score, table[t], sentences) for t, score in chosen
         ]
         matches.sort(key=lambda m: (-m.score, m.theme_id))
-        return Classification(True, relevance, tuple(matches), CLASSIFIER_VERSION)
+        return Classification(True, relevance, tuple(matches), self.version)
+
+    def theme_table(self, title: str, text: str) -> list[list[float]]:
+        """score[theme][sentence] for an article, headline first, whatever its relevance:
+        what a theme model is trained on."""
+        title, text = normalise(title or ""), normalise(text or "")
+        lines = split_sentences(text)
+        if lines and lines[0] == title:
+            lines = lines[1:]
+        return self._sentence_scores([_Sentence(s, content_words(s)) for s in [title, *lines] if s])
+
+    def _choose(self, table: list[list[float]]) -> list[tuple[int, float]]:
+        """(theme index, score) of the themes the article gets."""
+        if self.model is None:
+            scores = [round(lexical_score(row), 4) for row in table]
+            return [(t, s) for t, s in enumerate(scores) if s >= self.book.threshold]
+        index = {theme.id: t for t, theme in enumerate(self.book.themes)}
+        probabilities = [
+            (theme.id, weights.probability(features))
+            for theme, features in zip(self.book.themes, theme_features(table), strict=True)
+            if (weights := self.model.themes.get(theme.id)) is not None
+            and any(table[index[theme.id]])
+        ]
+        chosen = choose_themes(probabilities, self.model.threshold, self.model.max_themes)
+        return [(index[theme_id], round(p, 4)) for theme_id, p in chosen]
 
     def _sentence_scores(self, sentences: list[_Sentence]) -> list[list[float]]:
         """score[theme][sentence]: keyword weights plus closeness to the theme's exemplars."""
@@ -75,7 +114,8 @@ class Classifier:
             for t, similarity in self._closeness(sentence.words).items():
                 if similarity > _SIMILARITY_FLOOR:
                     table[t][i] += 2.5 * (similarity - _SIMILARITY_FLOOR)
-        return [[min(score, _SENTENCE_CAP) for score in row] for row in table]
+        # Counter-evidence (negative weights) can cancel a sentence's evidence, not go below it.
+        return [[min(max(score, 0.0), _SENTENCE_CAP) for score in row] for row in table]
 
     def _closeness(self, words: frozenset[str]) -> dict[int, float]:
         """theme -> the cosine of content words between the sentence and its nearest exemplar
@@ -90,17 +130,13 @@ class Classifier:
                 best[t] = similarity
         return best
 
-    def _theme(
-        self, theme: Theme, scores: list[float], sentences: list[_Sentence]
-    ) -> ThemeMatch | None:
-        ranked = sorted(((score, i) for i, score in enumerate(scores)), reverse=True)
-        top = [(score, i) for score, i in ranked[:_SENTENCES_PER_THEME] if score > 0]
-        score = round(1 - math.exp(-sum(s for s, _ in top) / 2), 4)
-        if score < self.book.threshold:
-            return None
-        evidence = [
-            sentences[i].text
-            for s, i in top[: self.book.evidence_sentences]
-            if s >= 1.0 and i > 0  # the headline alone is not evidence
-        ] or [sentences[top[0][1]].text]
-        return ThemeMatch(theme.id, score, tuple(evidence))
+    def _match(
+        self, theme: Theme, score: float, scores: list[float], sentences: list[_Sentence]
+    ) -> ThemeMatch:
+        evidence = choose_evidence(
+            [s.text for s in sentences],
+            [s.words for s in sentences],
+            scores,
+            self.book.evidence_sentences,
+        )
+        return ThemeMatch(theme.id, score, evidence)

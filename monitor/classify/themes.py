@@ -80,6 +80,8 @@ class ThemeBook:
     threshold: float
     evidence_sentences: int
     seed_labels: dict[str, tuple[str, ...]]
+    # The learned theme model's file, relative to the themes file (None: the threshold rule).
+    model_file: str | None = None
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -90,8 +92,11 @@ def _keyword(theme_id: str, index: int, item: object) -> Keyword:
     if not isinstance(item, dict) or not isinstance(item.get("pattern"), str):
         raise SeedError(f"theme {theme_id!r}: keyword #{index} needs a pattern string")
     weight = item.get("weight", 1.0)
-    if not isinstance(weight, int | float) or not 0 < weight <= 5:
-        raise SeedError(f"theme {theme_id!r}: keyword #{index} weight must be in (0, 5]")
+    if not isinstance(weight, int | float) or not (0 < abs(weight) <= 5):
+        raise SeedError(
+            f"theme {theme_id!r}: keyword #{index} weight must be in (0, 5], or in [-5, 0) "
+            "for counter-evidence"
+        )
     source = item["pattern"]
     if any(c.isupper() for c in re.sub(r"\\.", "", source)):
         raise SeedError(
@@ -156,6 +161,7 @@ def parse_themes(document: str, source: str = "themes.toml") -> ThemeBook:
         threshold=float(settings.get("theme_threshold", 0.5)),
         evidence_sentences=int(settings.get("evidence_sentences", 2)),
         seed_labels=seed_labels,
+        model_file=str(settings["model"]) if settings.get("model") else None,
     )
 
 

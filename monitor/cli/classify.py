@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from pathlib import Path
 from typing import IO, Any
 
-from monitor.app import App, build_classifier
+from monitor.app import App, build_classifier, theme_model_path
 from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
+from monitor.classify.features import theme_features
 from monitor.classify.labelled import BadLine, read_articles
+from monitor.classify.training import Example, train_model
 from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
 from monitor.errors import ConfigError
@@ -62,6 +65,42 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    """Fit the theme model on labelled files and write it where the themes file names it."""
+    classifier = build_classifier(settings, with_model=False)
+    book = classifier.book
+    examples, bad = [], 0
+    for path in args.files:
+        with _open_input(path) as stream:
+            for item in read_articles(stream, labelled=True):
+                if isinstance(item, BadLine):
+                    bad += 1
+                    print(f"{path}:{item.line}: skipped: {item.reason}", file=sys.stderr)
+                elif item.relevant and item.themes:
+                    table = classifier.theme_table(item.title, item.text)
+                    features = tuple(tuple(v) for v in theme_features(table))
+                    examples.append(Example(features, frozenset(item.themes)))
+    try:
+        report = train_model(examples, book.ids)
+    except ValueError as exc:
+        raise ConfigError(f"cannot train: {exc}") from exc
+    output = Path(args.output) if args.output else theme_model_path(settings, book)
+    if output is None:
+        raise ConfigError(
+            'the themes file names no model file: add `model = "theme_model.json"` to its '
+            "[classifier] section, or give --output"
+        )
+    try:
+        output.write_text(report.model.to_json(), encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot write {output}: {exc.strerror or exc}") from exc
+    print(f"trained on {len(examples)} relevant labelled articles; wrote {output}")
+    for threshold, f1 in report.cross_validated.items():
+        mark = "  <- chosen" if threshold == report.model.threshold else ""
+        print(f"  threshold {threshold:.2f}: cross-validated theme micro-F1 {f1:.3f}{mark}")
+    return EXIT_FAILED if bad else EXIT_OK
+
+
 def cmd_reclassify(app: App, args: argparse.Namespace) -> int:
     progress = make_progress("reclassify")
     progress.add_total(app.store.count_articles())
@@ -90,6 +129,14 @@ def add_commands(commands: Any) -> None:
     evaluation.add_argument("file", metavar="IN.jsonl")
     evaluation.add_argument("--json", action="store_true", help="one machine-readable object")
     evaluation.set_defaults(func=cmd_eval, raw=True)
+    train = commands.add_parser(
+        "train", help="fit the theme model on labelled JSON Lines (no database)"
+    )
+    train.add_argument("files", nargs="+", metavar="IN.jsonl", help="labelled articles")
+    train.add_argument(
+        "--output", metavar="FILE", help="where to write the model (default: the themes file's)"
+    )
+    train.set_defaults(func=cmd_train, raw=True)
     commands.add_parser(
         "reclassify", help="classify every stored article again (after editing the themes)"
     ).set_defaults(func=cmd_reclassify)

@@ -1,0 +1,56 @@
+"""What an article says of each theme, as a few numbers a learned layer can weigh. Pure.
+
+The input is the classifier's sentence table: score[theme][sentence], keyword weights plus
+closeness to the theme's exemplars, the headline first. Each feature is about the article's
+structure rather than its words: how much of the story carries the theme, whether the
+headline and opening do, and how the theme stands against the article's strongest one.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+FEATURES = (
+    "score",  # the lexical score: 1 - exp(-(sum of the best three sentences) / 2)
+    "strong",  # log(1 + sentences scoring at least 1, a phrase that shows the theme alone)
+    "hits",  # log(1 + sentences with any evidence)
+    "share",  # the fraction of sentences with any evidence
+    "lede",  # the best score among the headline and the first three sentences, over 2
+    "headline",  # 1 when the headline itself carries the theme
+    "rank",  # the score over the article's best theme score
+    "length",  # log(sentences)
+    "density",  # the mean sentence score
+)
+BEST_SENTENCES = 3
+LEDE_SENTENCES = 4  # the headline and the first three sentences
+
+
+def lexical_score(row: Sequence[float]) -> float:
+    best = sorted(row, reverse=True)[:BEST_SENTENCES]
+    return 1 - math.exp(-sum(s for s in best if s > 0) / 2)
+
+
+def theme_features(table: Sequence[Sequence[float]]) -> list[list[float]]:
+    """One feature vector (in FEATURES order) per theme of `table`."""
+    scores = [lexical_score(row) for row in table]
+    best = max(scores, default=0.0) or 1.0
+    vectors = []
+    for row, score in zip(table, scores, strict=True):
+        count = len(row) or 1
+        strong = sum(1 for s in row if s >= 1.0)
+        hits = sum(1 for s in row if s > 0)
+        vectors.append(
+            [
+                score,
+                math.log1p(strong),
+                math.log1p(hits),
+                hits / count,
+                max(row[:LEDE_SENTENCES], default=0.0) / 2,
+                1.0 if row and row[0] > 0 else 0.0,
+                score / best,
+                math.log(count),
+                sum(row) / count,
+            ]
+        )
+    return vectors
