@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from monitor.bundled import bundled_path
-from monitor.classify import Classifier, load_themes
+from monitor.classify import AuthorityClassifier, Classifier, load_gazetteer, load_themes
 from monitor.config import Settings
 from monitor.digest.lifecycle import DigestOptions, DigestService
 from monitor.digest.mailer import Mailer, make_mailer, require_recipients
@@ -225,10 +225,11 @@ def upgrade_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def build_classifier(settings: Settings) -> Classifier:
-    """The classifier of the configured themes file. Read once: a change to the file takes
-    effect when the service restarts (then `monitor reclassify` applies it to the archive)."""
-    return Classifier(load_themes(themes_path(settings)))
+def build_classifier(settings: Settings) -> AuthorityClassifier:
+    """The classifier of the configured themes file, with the bundled gazetteer of councils.
+    Read once: a change to the file takes effect when the service restarts (then `monitor
+    reclassify` applies it to the archive)."""
+    return AuthorityClassifier(load_themes(themes_path(settings)), load_gazetteer(gazetteer_path()))
 
 
 def _set_up(engine: Engine, store: Store, feeds: list[SeedFeed], clock: Clock) -> None:
@@ -239,6 +240,10 @@ def _set_up(engine: Engine, store: Store, feeds: list[SeedFeed], clock: Clock) -
         added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
         if added:
             log.info("new database: subscribed to the %d default feeds", added)
+
+
+def gazetteer_path() -> Path:
+    return bundled_path("seeds") / "authorities.toml"
 
 
 def themes_path(settings: Settings) -> Path:
