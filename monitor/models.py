@@ -215,6 +215,20 @@ class ArticleSummary:
 
 
 @dataclass(frozen=True)
+class AuthoritySummary:
+    """A council with stored articles about it: how many, and the latest grade reported
+    (from the newest article that gives one, dated by that article)."""
+
+    code: str
+    name: str
+    articles: int
+    grade: str | None
+    previous_grade: str | None
+    graded_at: datetime | None
+    graded_article_id: int | None
+
+
+@dataclass(frozen=True)
 class StoredArticle:
     """What reclassification needs of a stored article."""
 
@@ -272,6 +286,7 @@ class Candidate:
     themes: tuple[ThemeMatch, ...]
     text: str
     summary: str | None = None
+    authorities: tuple[AuthorityMatch, ...] = ()
 
     @property
     def date(self) -> datetime:
