@@ -20,7 +20,7 @@ import httpx
 from sqlalchemy.engine import Engine
 
 from monitor.bundled import bundled_path
-from monitor.classify import Classifier, ThemeBook, load_themes
+from monitor.classify import AuthorityClassifier, Classifier, ThemeBook, load_gazetteer, load_themes
 from monitor.classify.model import load_model
 from monitor.config import Settings
 from monitor.digest.lifecycle import DigestOptions, DigestService
@@ -226,15 +226,14 @@ def upgrade_database(settings: Settings) -> None:
         engine.dispose()
 
 
-def build_classifier(settings: Settings, *, with_model: bool = True) -> Classifier:
-    """The classifier of the configured themes file and the theme model it names. Read once:
-    a change to either takes effect when the service restarts (then `monitor reclassify`
-    applies it to the archive)."""
-    path = themes_path(settings)
-    book = load_themes(path)
+def build_classifier(settings: Settings, *, with_model: bool = True) -> AuthorityClassifier:
+    """The classifier of the configured themes file, the theme model it names and the
+    bundled gazetteer of councils. Read once: a change takes effect when the service
+    restarts (then `monitor reclassify` applies it to the archive)."""
+    book = load_themes(themes_path(settings))
     model_path = theme_model_path(settings, book)
     model = load_model(model_path) if with_model and model_path else None
-    return Classifier(book, model=model)
+    return AuthorityClassifier(book, load_gazetteer(gazetteer_path()), model=model)
 
 
 def theme_model_path(settings: Settings, book: ThemeBook) -> Path | None:
@@ -250,6 +249,10 @@ def _set_up(engine: Engine, store: Store, feeds: list[SeedFeed], clock: Clock) -
         added = store.load_default_feeds(((f.url, f.name) for f in feeds), clock())
         if added:
             log.info("new database: subscribed to the %d default feeds", added)
+
+
+def gazetteer_path() -> Path:
+    return bundled_path("seeds") / "authorities.toml"
 
 
 def themes_path(settings: Settings) -> Path:

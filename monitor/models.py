@@ -86,13 +86,49 @@ class ThemeMatch:
 
 
 @dataclass(frozen=True)
+class AuthorityMatch:
+    """A council a story is about: its ONS code, canonical name, the Ofsted grade the story
+    reports for it (None when none), the earlier grade it gives, and one evidence sentence."""
+
+    code: str
+    name: str
+    grade: str | None
+    previous_grade: str | None
+    evidence: str
+
+    def as_json(self) -> dict[str, Any]:
+        """The stored and printed shape: {"code", "name", "grade", "previous_grade",
+        "evidence"}."""
+        return {
+            "code": self.code,
+            "name": self.name,
+            "grade": self.grade,
+            "previous_grade": self.previous_grade,
+            "evidence": self.evidence,
+        }
+
+    @classmethod
+    def from_json(cls, value: Mapping[str, Any]) -> AuthorityMatch:
+        grade, previous = value.get("grade"), value.get("previous_grade")
+        return cls(
+            str(value["code"]),
+            str(value["name"]),
+            str(grade) if grade else None,
+            str(previous) if previous else None,
+            str(value.get("evidence") or ""),
+        )
+
+
+@dataclass(frozen=True)
 class Classification:
-    """The classifier's answer for one article. `relevant` is None when not yet classified."""
+    """The classifier's answer for one article. `relevant` is None when not yet classified.
+    `authorities`: the councils a relevant story is about (empty otherwise)."""
 
     relevant: bool | None
     relevance: float | None
     themes: tuple[ThemeMatch, ...] = ()
     classifier: str = "unclassified"
+    authorities: tuple[AuthorityMatch, ...] = ()
 
 
 @dataclass
@@ -179,6 +215,20 @@ class ArticleSummary:
 
 
 @dataclass(frozen=True)
+class AuthoritySummary:
+    """A council with stored articles about it: how many, and the latest grade reported
+    (from the newest article that gives one, dated by that article)."""
+
+    code: str
+    name: str
+    articles: int
+    grade: str | None
+    previous_grade: str | None
+    graded_at: datetime | None
+    graded_article_id: int | None
+
+
+@dataclass(frozen=True)
 class StoredArticle:
     """What reclassification needs of a stored article."""
 
@@ -236,6 +286,7 @@ class Candidate:
     themes: tuple[ThemeMatch, ...]
     text: str
     summary: str | None = None
+    authorities: tuple[AuthorityMatch, ...] = ()
 
     @property
     def date(self) -> datetime:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+
+from monitor.classify.gazetteer import Gazetteer
+from monitor.models import AuthorityMatch
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,29 @@ class Labelled:
     themes: frozenset[str]
 
 
+@dataclass(frozen=True)
+class AuthorityScores:
+    """Councils found against the labels, and the grade of each labelled council-grade pair
+    (right when the council is found with that grade)."""
+
+    articles: int
+    scores: Scores
+    grade_pairs: int
+    grades_right: int
+
+    @property
+    def grade_accuracy(self) -> float:
+        return round(self.grades_right / self.grade_pairs, 4) if self.grade_pairs else 0.0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "articles": self.articles,
+            **self.scores.as_dict(),
+            "grade_accuracy": self.grade_accuracy,
+            "grade_pairs": self.grade_pairs,
+        }
+
+
 @dataclass
 class Evaluation:
     relevance: Scores
@@ -47,15 +74,51 @@ class Evaluation:
     micro_f1: float = 0.0
     macro_f1: float = 0.0
     articles: int = 0
+    authorities: AuthorityScores | None = None
 
     def as_dict(self) -> dict[str, object]:
-        return {
+        found: dict[str, object] = {
             "articles": self.articles,
             "relevance": self.relevance.as_dict(),
             "themes": {k: v.as_dict() for k, v in self.themes.items()},
             "micro_f1": self.micro_f1,
             "macro_f1": self.macro_f1,
         }
+        if self.authorities is not None:
+            found["authorities"] = self.authorities.as_dict()
+        return found
+
+
+GoldPair = tuple[str | None, str | None]  # (the council's code, its labelled grade)
+
+
+def evaluate_authorities(
+    pairs: Sequence[tuple[Sequence[GoldPair], Sequence[AuthorityMatch]]], gazetteer: Gazetteer
+) -> AuthorityScores:
+    """`pairs` of (gold, predicted) per labelled article. A council found counts for a label
+    naming the same area: a former authority ("Somerset County Council" in a 2011 story) for
+    its successor ("Somerset"). A label whose name is not in the gazetteer is missed."""
+
+    def area(code: str) -> frozenset[str]:
+        return frozenset(a.code for a in gazetteer.current_for(code)) or frozenset({code})
+
+    tp = fp = fn = grade_pairs = right = 0
+    for gold, predicted in pairs:
+        unmatched = list(predicted)
+        for code, grade in gold:
+            found = None
+            if code is not None:
+                found = next((p for p in unmatched if area(p.code) & area(code)), None)
+            if found is None:
+                fn += 1
+            else:
+                tp += 1
+                unmatched.remove(found)
+            if grade is not None:
+                grade_pairs += 1
+                right += int(found is not None and found.grade == grade)
+        fp += len(unmatched)
+    return AuthorityScores(len(pairs), scores(tp, fp, fn), grade_pairs, right)
 
 
 def evaluate(pairs: list[tuple[Labelled, Labelled]], theme_ids: tuple[str, ...]) -> Evaluation:
@@ -90,6 +153,15 @@ def format_evaluation(report: Evaluation) -> str:
     ]
     lines += [_row(theme, s) for theme, s in report.themes.items()]
     lines += ["", f"themes micro F1 {report.micro_f1:.3f}   macro F1 {report.macro_f1:.3f}"]
+    found = report.authorities
+    if found is not None:
+        lines += [
+            "",
+            f"authorities ({found.articles} labelled articles)",
+            _row("councils", found.scores),
+            f"{'grades right':24} {found.grade_accuracy:9.3f}"
+            f"   ({found.grades_right} of {found.grade_pairs} council-grade pairs)",
+        ]
     return "\n".join(lines)
 
 

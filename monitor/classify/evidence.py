@@ -28,7 +28,8 @@ def choose_evidence(
 ) -> tuple[str, ...]:
     """Up to `count` evidence sentences for one theme, best first. Sentence 0 is the
     headline; `words` are each sentence's content words, `scores` its evidence."""
-    ranked = sorted(((s, i) for i, s in enumerate(scores) if s > 0), reverse=True)[:CANDIDATES]
+    scored = [(s, i) for i, s in enumerate(scores) if s > 0]
+    ranked = sorted(scored, key=lambda item: (-item[0], item[1]))[:CANDIDATES]  # earlier first
     if not ranked:
         return ()
     headline = words[0] if words else frozenset()

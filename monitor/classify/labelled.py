@@ -7,6 +7,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO, Any
 
+from monitor.classify.grades import GRADES
+
 
 @dataclass(frozen=True)
 class InputArticle:
@@ -16,6 +18,15 @@ class InputArticle:
     text: str
     relevant: bool | None
     themes: tuple[str, ...] | None
+    # (name, grade, previous_grade) of each council the story is about; None when unlabelled.
+    authorities: tuple[GoldAuthority, ...] | None = None
+
+
+@dataclass(frozen=True)
+class GoldAuthority:
+    name: str
+    grade: str | None
+    previous_grade: str | None
 
 
 @dataclass(frozen=True)
@@ -54,6 +65,10 @@ def read_articles(stream: IO[str], *, labelled: bool = False) -> Iterator[InputA
             if not isinstance(themes, list) or not all(isinstance(t, str) for t in themes):
                 yield BadLine(number, "`themes` must be a list of theme ids")
                 continue
+        authorities = _gold_authorities(item.get("authorities")) if labelled else None
+        if isinstance(authorities, str):
+            yield BadLine(number, authorities)
+            continue
         yield InputArticle(
             number,
             item.get("id"),
@@ -61,4 +76,23 @@ def read_articles(stream: IO[str], *, labelled: bool = False) -> Iterator[InputA
             text,
             relevant if isinstance(relevant, bool) else None,
             tuple(themes) if isinstance(themes, list) else None,
+            authorities,
         )
+
+
+def _gold_authorities(value: object) -> tuple[GoldAuthority, ...] | str | None:
+    """The `authorities` labels, None when absent, or the reason they are not usable."""
+    if value is None:
+        return None
+    reason = '`authorities` must be a list of {"name", "grade"} objects'
+    if not isinstance(value, list):
+        return reason
+    found = []
+    for entry in value:
+        if not isinstance(entry, dict) or not isinstance(entry.get("name"), str):
+            return reason
+        grade, previous = entry.get("grade"), entry.get("previous_grade")
+        if not all(g is None or g in GRADES for g in (grade, previous)):
+            return f"`authorities`: unknown grade in {entry!r}; one of {', '.join(GRADES)}"
+        found.append(GoldAuthority(entry["name"], grade, previous))
+    return tuple(found)

@@ -18,7 +18,7 @@ from monitor.errors import SeedError
 
 MODEL_FORMAT = 1
 USUAL_THEMES = 3
-EXTRA_THEME = 0.9
+EXTRA_THEME = 0.8
 
 
 @dataclass(frozen=True)

@@ -6,12 +6,19 @@ import argparse
 import json
 from typing import Any
 
-from monitor.app import App
+from monitor.app import App, gazetteer_path
+from monitor.classify.gazetteer import load_gazetteer
+from monitor.cli.authorities import find_authority
 from monitor.cli.output import EXIT_OK, article_json, parse_since
 
 
 def cmd_articles(app: App, args: argparse.Namespace) -> int:
-    articles = app.store.list_articles(since=args.since, relevant=args.relevant, limit=args.limit)
+    code = None
+    if args.authority:
+        code = find_authority(load_gazetteer(gazetteer_path()), args.authority).code
+    articles = app.store.list_articles(
+        since=args.since, relevant=args.relevant, limit=args.limit, authority=code
+    )
     for a in articles:
         if args.json:
             print(json.dumps(article_json(a), ensure_ascii=False))
@@ -28,4 +35,7 @@ def add_commands(commands: Any) -> None:
     articles.add_argument("--relevant", action="store_true")
     articles.add_argument("--limit", type=int, metavar="N")
     articles.add_argument("--json", action="store_true", help="one JSON object per line")
+    articles.add_argument(
+        "--authority", metavar="NAME_OR_CODE", help="only stories about this council"
+    )
     articles.set_defaults(func=cmd_articles)

@@ -9,7 +9,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from monitor.app import App, build_classifier, theme_model_path
-from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
+from monitor.classify.evaluate import (
+    GoldPair,
+    Labelled,
+    evaluate,
+    evaluate_authorities,
+    format_evaluation,
+)
 from monitor.classify.features import theme_features
 from monitor.classify.labelled import BadLine, read_articles
 from monitor.classify.training import Example, train_model
@@ -17,6 +23,7 @@ from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.ingest.progress import make_progress
+from monitor.models import AuthorityMatch
 
 
 def _open_input(path: str) -> IO[str]:
@@ -44,6 +51,8 @@ def cmd_classify_file(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     classify = build_classifier(settings)
     pairs: list[tuple[Labelled, Labelled]] = []
+    councils: list[tuple[list[GoldPair], tuple[AuthorityMatch, ...]]] = []
+    gazetteer = classify.gazetteer
     bad = 0
     with _open_input(args.file) as stream:
         for item in read_articles(stream, labelled=True):
@@ -57,7 +66,15 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
                 bool(result.relevant), frozenset(m.theme_id for m in result.themes)
             )
             pairs.append((gold, predicted))
+            if item.authorities is not None:
+                labels = [
+                    (found.code if (found := gazetteer.resolve(a.name)) else None, a.grade)
+                    for a in item.authorities
+                ]
+                councils.append((labels, result.authorities))
     report = evaluate(pairs, classify.book.ids)
+    if councils:
+        report.authorities = evaluate_authorities(councils, gazetteer)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
     else:

@@ -69,6 +69,7 @@ def classification_json(item_id: Any, result: Classification) -> dict[str, Any]:
         "relevant": bool(result.relevant),
         "relevance": result.relevance,
         "themes": [m.as_json() for m in result.themes],
+        "authorities": [a.as_json() for a in result.authorities],
     }
 
 

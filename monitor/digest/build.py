@@ -9,8 +9,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from monitor.classify.grades import SEVERITY
 from monitor.digest.dedupe import group_same_stories
-from monitor.models import Candidate, SourceActivity
+from monitor.models import AuthorityMatch, Candidate, SourceActivity
 
 # Articles scoring at least this, but below the classifier's threshold, are near misses.
 NEAR_MISS_FLOOR = 0.15
@@ -22,6 +23,8 @@ QUIET_MINIMUM = timedelta(days=2)
 # Fewer new-entry events than this and nothing is "usual" yet.
 QUIET_MIN_EVENTS = 3
 OTHER_SECTION = "Other Ofsted and children's social care news"
+# Reports of the same council's same new grade this close together are one story.
+SAME_JUDGEMENT_WITHIN = timedelta(days=3)
 EXCERPT_CHARS = 280
 
 
@@ -59,12 +62,22 @@ class SourceCoverage:
 
 
 @dataclass(frozen=True)
+class Judgement:
+    """A council's grade as a digest story reports it (for "Judgements reported")."""
+
+    authority: AuthorityMatch
+    article: Candidate
+
+
+@dataclass(frozen=True)
 class Digest:
     since: datetime | None
     until: datetime
     sections: tuple[ThemeSection, ...]
     near_misses: tuple[Candidate, ...]
     coverage: tuple[SourceCoverage, ...]
+    # Every council given a grade in this digest's stories, worst grade first.
+    judgements: tuple[Judgement, ...] = ()
 
     @property
     def items(self) -> tuple[DigestItem, ...]:
@@ -95,6 +108,7 @@ def build_digest(
     """
     relevant = sorted((c for c in candidates if c.relevant), key=_rank)
     stories = group_same_stories([f"{c.title}\n{c.text}" for c in relevant])
+    stories = merge_same_judgements(relevant, stories)
     items = [_item([relevant[i] for i in group], theme_names) for group in stories]
     sections = []
     for theme_id, name in [*theme_names.items(), (None, OTHER_SECTION)]:
@@ -113,6 +127,56 @@ def build_digest(
         sections=tuple(sections),
         near_misses=tuple(near[:NEAR_MISS_LIMIT]),
         coverage=summarise_coverage(activity, until),
+        judgements=judgements_reported([i for s in sections for i in s.items]),
+    )
+
+
+def merge_same_judgements(
+    candidates: Sequence[Candidate], stories: list[list[int]]
+) -> list[list[int]]:
+    """Join stories that report the same council's same new grade within a few days: two
+    differently worded reports of one inspection share few runs of words, but they are one
+    story. Groups keep their members in input order, ordered by their first member."""
+    parent = list(range(len(stories)))
+
+    def root(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    seen: dict[tuple[str, str], list[tuple[int, datetime]]] = {}
+    for g, group in enumerate(stories):
+        for i in group:
+            candidate = candidates[i]
+            for authority in candidate.authorities:
+                if authority.grade is None:
+                    continue
+                key = (authority.code, authority.grade)
+                for other, when in seen.get(key, []):
+                    if abs(candidate.date - when) <= SAME_JUDGEMENT_WITHIN:
+                        parent[root(g)] = root(other)
+                seen.setdefault(key, []).append((g, candidate.date))
+    merged: dict[int, list[int]] = {}
+    for g, group in enumerate(stories):
+        merged.setdefault(root(g), []).extend(group)
+    return sorted((sorted(m) for m in merged.values()), key=lambda m: m[0])
+
+
+def judgements_reported(items: Sequence[DigestItem]) -> tuple[Judgement, ...]:
+    """Each council with a grade in the items (once, from the lead article that gives it),
+    worst grade first, then by name."""
+    found: dict[str, Judgement] = {}
+    for item in items:
+        for article in (item.article, *item.also):
+            for authority in article.authorities:
+                if authority.grade is not None and authority.code not in found:
+                    found[authority.code] = Judgement(authority, article)
+    return tuple(
+        sorted(
+            found.values(),
+            key=lambda j: (SEVERITY.get(j.authority.grade or "", 9), j.authority.name),
+        )
     )
 
 

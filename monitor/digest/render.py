@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import jinja2
 
 from monitor.digest.build import Digest
+from monitor.models import AuthorityMatch
 from monitor.urls import is_http_url
 
 SUBJECT_PREFIX = "Ofsted & children's social care"
@@ -95,6 +96,17 @@ def _duration(value: timedelta | None) -> str:
     return f"{days:.0f} days" if days >= 2 else f"{value.total_seconds() / 3600:.0f} hours"
 
 
+def council(authority: AuthorityMatch) -> str:
+    """A council and its grade as a digest shows them: "Nottingham · inadequate (was requires
+    improvement)", or the name alone when the story gives no grade."""
+    if authority.grade is None:
+        return one_line(authority.name)
+    text = f"{authority.name} · {authority.grade}"
+    if authority.previous_grade:
+        text += f" (was {authority.previous_grade})"
+    return one_line(text)
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.PackageLoader("monitor.digest", "templates"),
@@ -107,6 +119,7 @@ def _environment() -> jinja2.Environment:
     env.filters["line"] = one_line
     env.filters["url"] = safe_url
     env.filters["duration"] = _duration
+    env.filters["council"] = council
     return env
 
 

@@ -12,15 +12,23 @@ from sqlmodel import col, select
 
 from monitor.models import (
     ArticleSummary,
+    AuthoritySummary,
     Classification,
     DateStatus,
     NewArticle,
     Origin,
     StoredArticle,
 )
-from monitor.storage.base import ARTICLES, CLASSIFICATIONS, SEEN_KEYS, StoreBase
+from monitor.storage.base import (
+    ARTICLE_AUTHORITIES,
+    ARTICLES,
+    CLASSIFICATIONS,
+    SEEN_KEYS,
+    StoreBase,
+    aware,
+)
 from monitor.storage.db import read_session, wrap_errors
-from monitor.storage.tables import ArticleRow, ClassificationRow
+from monitor.storage.tables import ArticleAuthorityRow, ArticleRow, ClassificationRow
 from monitor.textclean import clean_text
 
 
@@ -35,6 +43,26 @@ def _classification_values(
         "classifier": classification.classifier,
         "classified_at": now,
     }
+
+
+def _authority_values(article_id: int, classification: Classification) -> list[dict[str, object]]:
+    seen: set[str] = set()
+    rows = []
+    for match in classification.authorities:
+        if match.code in seen:
+            continue
+        seen.add(match.code)
+        rows.append(
+            {
+                "article_id": article_id,
+                "code": match.code,
+                "name": match.name,
+                "grade": match.grade,
+                "previous_grade": match.previous_grade,
+                "evidence": clean_text(match.evidence) or "",
+            }
+        )
+    return rows
 
 
 class ArticleStore(StoreBase):
@@ -110,6 +138,9 @@ class ArticleStore(StoreBase):
                         sa.insert(CLASSIFICATIONS),
                         _classification_values(article_id, classification, now),
                     )
+                    authorities = _authority_values(article_id, classification)
+                    if authorities:
+                        connection.execute(sa.insert(ARTICLE_AUTHORITIES), authorities)
                     self._insert_keys(connection, article.keys, article_id, now)
                     return int(article_id)
             except IntegrityError:
@@ -133,6 +164,11 @@ class ArticleStore(StoreBase):
             connection.execute(
                 sa.insert(table), _classification_values(article_id, classification, now)
             )
+            councils = ARTICLE_AUTHORITIES
+            connection.execute(sa.delete(councils).where(councils.c.article_id == article_id))
+            authorities = _authority_values(article_id, classification)
+            if authorities:
+                connection.execute(sa.insert(councils), authorities)
 
     def iter_articles(self, batch: int = 200) -> Iterator[StoredArticle]:
         """Every stored article, in id order, read in batches (for reclassification)."""
@@ -156,14 +192,25 @@ class ArticleStore(StoreBase):
             return int(session.exec(select(sa.func.count()).select_from(ArticleRow)).one())
 
     def list_articles(
-        self, *, since: datetime | None = None, relevant: bool = False, limit: int | None = None
+        self,
+        *,
+        since: datetime | None = None,
+        relevant: bool = False,
+        limit: int | None = None,
+        authority: str | None = None,
     ) -> list[ArticleSummary]:
-        """Newest first: by publication date where it is trusted, else by first sight."""
+        """Newest first: by publication date where it is trusted, else by first sight.
+        `authority`: only articles about the council with this ONS code."""
         query = (
             select(ArticleRow, ClassificationRow)
             .join(ClassificationRow, isouter=True)
             .order_by(col(ArticleRow.sort_at).desc(), col(ArticleRow.id).desc())
         )
+        if authority is not None:
+            about = select(ArticleAuthorityRow.article_id).where(
+                col(ArticleAuthorityRow.code) == authority
+            )
+            query = query.where(col(ArticleRow.id).in_(about))
         if since is not None:
             query = query.where(col(ArticleRow.sort_at) >= since)
         if relevant:
@@ -188,3 +235,46 @@ class ArticleStore(StoreBase):
                 )
                 for a, c in session.exec(query).all()
             ]
+
+    def authority_summaries(self) -> list[AuthoritySummary]:
+        """Every council with articles about it: the count and the latest grade reported
+        (the newest article giving one), by name."""
+        aa, a = ARTICLE_AUTHORITIES, ARTICLES
+        counts = sa.select(aa.c.code, sa.func.count().label("n"), sa.func.max(aa.c.name)).group_by(
+            aa.c.code
+        )
+        graded = (
+            sa.select(
+                aa.c.code,
+                aa.c.grade,
+                aa.c.previous_grade,
+                a.c.sort_at,
+                a.c.id,
+                sa.func.row_number()
+                .over(partition_by=aa.c.code, order_by=(a.c.sort_at.desc(), a.c.id.desc()))
+                .label("rank"),
+            )
+            .join(a, a.c.id == aa.c.article_id)
+            .where(aa.c.grade.is_not(None))
+            .subquery()
+        )
+        with wrap_errors("reading authorities"), self.engine.connect() as connection:
+            latest = {
+                row.code: row
+                for row in connection.execute(sa.select(graded).where(graded.c.rank == 1))
+            }
+            found = []
+            for code, count, name in connection.execute(counts):
+                row = latest.get(code)
+                found.append(
+                    AuthoritySummary(
+                        code=code,
+                        name=name,
+                        articles=int(count),
+                        grade=row.grade if row else None,
+                        previous_grade=row.previous_grade if row else None,
+                        graded_at=aware(row.sort_at) if row else None,
+                        graded_article_id=int(row.id) if row else None,
+                    )
+                )
+        return sorted(found, key=lambda s: s.name.casefold())

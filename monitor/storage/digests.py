@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from monitor.models import Candidate, DigestRecord, SourceActivity, ThemeMatch
+from monitor.models import AuthorityMatch, Candidate, DigestRecord, SourceActivity, ThemeMatch
 from monitor.storage.base import (
+    ARTICLE_AUTHORITIES,
     ARTICLES,
     CLASSIFICATIONS,
     DIGEST_ITEMS,
@@ -334,7 +335,26 @@ def _gather(
         )
         query = query.where(a.c.id.not_in(held))
     candidates = [_candidate(row._mapping) for row in connection.execute(query)]
+    candidates = _with_authorities(connection, candidates)
     return Gathered(start, candidates, _activity(connection, start, until))
+
+
+def _with_authorities(connection: sa.Connection, candidates: list[Candidate]) -> list[Candidate]:
+    """The candidates with the councils each is about (stored with its classification)."""
+    found: dict[int, list[AuthorityMatch]] = defaultdict(list)
+    ids = [c.id for c in candidates]
+    aa = ARTICLE_AUTHORITIES
+    for start in range(0, len(ids), 500):
+        query = (
+            sa.select(aa)
+            .where(aa.c.article_id.in_(ids[start : start + 500]))
+            .order_by(aa.c.article_id)
+        )
+        for row in connection.execute(query):
+            found[row.article_id].append(
+                AuthorityMatch(row.code, row.name, row.grade, row.previous_grade, row.evidence)
+            )
+    return [replace(c, authorities=tuple(found[c.id])) if c.id in found else c for c in candidates]
 
 
 def _candidate(m: sa.RowMapping) -> Candidate:

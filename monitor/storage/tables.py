@@ -209,3 +209,21 @@ class DigestItemRow(SQLModel, table=True):
     kind: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
     theme_id: str | None = Field(default=None, sa_column=sa.Column(sa.String(64)))
     position: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+
+
+class ArticleAuthorityRow(SQLModel, table=True):
+    """A council a classified article is about, with the grade it reports (written with the
+    article's classification, replaced with it)."""
+
+    __tablename__ = "article_authority"
+
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    code: str = Field(sa_column=sa.Column(sa.String(9), primary_key=True, index=True))
+    name: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    previous_grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
+    evidence: str = Field(sa_column=sa.Column(sa.Text, nullable=False))

@@ -51,7 +51,7 @@ def test_classify_file_keeps_input_order_and_reports_bad_lines(
     assert [r["id"] for r in rows] == ["council", 7, None]
     council = rows[0]
     assert council["relevant"] is True and 0 <= council["relevance"] <= 1
-    assert set(council) == {"id", "relevant", "relevance", "themes"}
+    assert set(council) == {"id", "relevant", "relevance", "themes", "authorities"}
     assert council["themes"] and all(
         set(t) == {"id", "score", "evidence"} for t in council["themes"]
     )
@@ -59,6 +59,8 @@ def test_classify_file_keeps_input_order_and_reports_bad_lines(
         (t["score"] for t in council["themes"]), reverse=True
     )
     assert rows[1]["relevant"] is False and rows[1]["themes"] == []
+    assert all(isinstance(r["authorities"], list) for r in rows)
+    assert rows[1]["authorities"] == []
     assert f"{source}:2: skipped: not valid JSON" in err
     assert f"{source}:4: skipped: not a JSON object" in err
     assert f"{source}:5: skipped: `title` and `text` must be strings" in err
@@ -83,6 +85,64 @@ def test_eval_prints_the_scores_and_json(capsys: pytest.CaptureFixture[str]) -> 
     assert (
         len(report["themes"]) == 9 and 0 < report["micro_f1"] <= 1 and 0 < report["macro_f1"] <= 1
     )
+
+
+def test_classify_file_names_the_council_and_its_grade(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "in.jsonl"
+    story = {
+        "id": "bury",
+        "title": "Bury children's services slip to inadequate",
+        "text": "Bury Council's children's services have been rated inadequate by Ofsted,"
+        " falling from the requires improvement grade it received at its previous inspection.\n"
+        "Inspectors found that children were left at risk because social workers had too many"
+        " cases, and the local authority's leaders were slow to act.\n"
+        "Salford City Council has been asked to act as an improvement partner.",
+    }
+    source.write_text(json.dumps(story) + "\n")
+    code, out, _ = run(capsys, "classify-file", str(source))
+    assert code == 0
+    (council,) = json.loads(out)["authorities"]
+    assert council == {
+        "code": "E08000002",
+        "name": "Bury",
+        "grade": "inadequate",
+        "previous_grade": "requires improvement",
+        "evidence": story["text"].splitlines()[0],
+    }
+
+
+def test_eval_reports_authority_scores(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "eval", str(DEV_SET), "--json")
+    found = json.loads(out)["authorities"]
+    assert set(found) == {
+        "articles",
+        "precision",
+        "recall",
+        "f1",
+        "support",
+        "grade_accuracy",
+        "grade_pairs",
+    }
+    assert found["support"] >= 20 and found["grade_pairs"] >= 20
+    code, out, _ = run(capsys, "eval", str(DEV_SET))
+    assert "councils" in out and "grades right" in out
+    source = tmp_path / "in.jsonl"
+    source.write_text(
+        json.dumps(
+            {
+                "title": "t",
+                "text": "x",
+                "relevant": True,
+                "themes": [],
+                "authorities": [{"name": "Bury", "grade": "awful"}],
+            }
+        )
+        + "\n"
+    )
+    code, _, err = run(capsys, "eval", str(source))
+    assert code == 1 and ":1: skipped: `authorities`: unknown grade" in err
 
 
 def test_eval_reports_bad_labels(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

@@ -1,0 +1,39 @@
+"""Time authority extraction adds per relevant article (target: at most 2 ms on one core).
+
+Runs `extract_authorities` over the relevant labelled news articles (news-length, 2-4.5k
+characters) and prints the median and the 95th percentile per article.
+"""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+from pathlib import Path
+
+from monitor.bundled import bundled_path
+from monitor.classify.authorities import extract_authorities
+from monitor.classify.gazetteer import load_gazetteer
+
+NEWS = Path(__file__).resolve().parents[1] / "tests" / "data" / "labelled" / "news.jsonl"
+
+
+def main() -> None:
+    gazetteer = load_gazetteer(bundled_path("seeds") / "authorities.toml")
+    articles = [json.loads(line) for line in NEWS.read_text(encoding="utf-8").splitlines()]
+    relevant = [(a["title"], a["text"]) for a in articles if a["relevant"]]
+    timings = []
+    for _ in range(20):
+        for title, text in relevant:
+            began = time.perf_counter()
+            extract_authorities(title, text, gazetteer)
+            timings.append(time.perf_counter() - began)
+    timings.sort()
+    median = statistics.median(timings) * 1000
+    p95 = timings[int(len(timings) * 0.95)] * 1000
+    print(f"{len(relevant)} relevant news articles x 20 runs")
+    print(f"extraction per article: median {median:.2f} ms, 95th percentile {p95:.2f} ms")
+
+
+if __name__ == "__main__":
+    main()

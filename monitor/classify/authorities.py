@@ -1,0 +1,349 @@
+"""Which councils a story is about, and the Ofsted grade it reports for each. Pure.
+
+The gazetteer finds every name; this decides which of them are the story's subject. Each
+mention is weighed by where it is (the headline and the opening sentences count most) and
+by what its sentence says: inspection and judgement words near it count for it; being an
+improvement partner ("Salford, which has been asked to act as an improvement partner"), a
+helper, a speaker's employer ("said X, director of children's services at Hampshire"),
+a place ("a children's home in Lancashire"), a neighbour or an exception ("the inspection
+does not cover Nottinghamshire"), one of a list, or a caption or newsletter line counts for
+nothing. An authority is about the story when its weight is high enough on its own and
+beside the story's main authority.
+
+The grade of an authority is the rating stated nearest one of its mentions (in the same
+sentence, and closer to it than to another council's name) or, for the main authority only,
+in an opening sentence naming no other council ("The council was previously rated good").
+Sentences about sub-judgements (help and protection, children in care, care leavers, the
+impact of leaders) and about other providers (a children's home, a school, CQC) give none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from monitor.classify.gazetteer import Authority, Gazetteer, Mention
+from monitor.classify.grades import GradeStatement, find_grades
+from monitor.classify.text import normalise, split_sentences
+from monitor.models import AuthorityMatch
+
+# Weight of a mention by its place: the headline, the first body sentences, the next, the rest.
+_TITLE, _LEAD, _EARLY, _LATER = 3.0, 2.0, 1.0, 0.5
+_LEAD_SENTENCES, _EARLY_SENTENCES = 3, 6
+# Without an inspection word in its sentence, a mention counts this share of its weight.
+_UNCUED = 0.3
+# An authority is about the story with this much weight, and this share of the top one's.
+_ABOUT, _RELATIVE = 2.0, 0.35
+# Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
+_LIST = 3
+
+_CUE = re.compile(
+    r"ofsted|inspect|\brated\b|\brating|\bjudged|judgement|judgment|\bgrade|inadequate"
+    r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
+    r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
+    r"|improvement notice|performing poorly|children's services|children's social care",
+    re.IGNORECASE,
+)
+_BOILERPLATE = re.compile(
+    r"^(?:photo|picture|credit|related|sign up|subscribe|read more|see also|caption)\b",
+    re.IGNORECASE,
+)
+# Cues that the mention BEFORE them is a helper, not the subject.
+_HELPER_AFTER = re.compile(
+    r"^[^.;]{0,120}?\b(?:improvement partner|partner in practice|act as (?:a|an|its) partner"
+    r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)|to help \w+ improve"
+    r"|sector-led improvement partner)",
+    re.IGNORECASE,
+)
+# Cues that the mention AFTER them is a helper, a comparison, a place or someone's employer.
+_DEMOTE_BEFORE = re.compile(
+    r"(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
+    r"|working with|alongside|with help from|with support from|neighbouring|neighbours?"
+    r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
+    r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
+    r"|previously worked at|previously at|on secondment from|chief executive of"
+    r"|director(?: of children's services)? (?:at|of|for|in)|(?:leader|chair|head|president)"
+    r" of|who chairs|who leads|(?:home|homes|school|schools|nursery|nurseries|academy|college"
+    r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
+    r"|run jointly with|shared services? with|also|the same as|university of|including)"
+    r"\s+(?:the\s+)?[^.;]{0,25}$",
+    re.IGNORECASE,
+)
+# The mention followed by these is a speaker's employer or a place's adjective.
+_DEMOTE_AFTER = re.compile(
+    r"^(?:'s)?\s*(?:,\s*)?(?:director|chief executive|executive director|leader|head"
+    r"|cabinet member|lead member|chair|president|mp|police|constabulary|university"
+    r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b|^[^.;]{0,30}"
+    r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
+    re.IGNORECASE,
+)
+_NOT_PART = re.compile(r"\bnot (?:part of|included in|covered by)\b", re.IGNORECASE)
+# Sentences about some other provider's or service's rating.
+_OTHER_PROVIDER = re.compile(
+    r"children's home|\bschools?\b|nursery|nurseries|academy|\bcollege|fostering agency"
+    r"|adoption agency|independent fostering|\bcqc\b|care quality commission|care home"
+    r"|adult social care|youth justice|probation|constabulary|\bpolice\b|hmicfrs",
+    re.IGNORECASE,
+)
+_SUB_JUDGEMENT = re.compile(
+    r"help and protection|children in care|care leavers|impact of leaders|experiences and"
+    r" progress|judgements\b|in every area|other judgements|looked-after",
+    re.IGNORECASE,
+)
+_OVERALL = re.compile(r"\boverall\b|overall effectiveness", re.IGNORECASE)
+_CLAUSE = re.compile(r",|;|\bwhile\b|\bwhereas\b|\bbut\b|\bwith the\b", re.IGNORECASE)
+# Ambiguous names ("Reading", "Bury", "Sutton") count with one of these beside them.
+_CONTEXT_AFTER = re.compile(
+    r"^(?:'s\b|\s+(?:council|borough|city|county|children|child|safeguarding|local authority"
+    r"|metropolitan|social care|family|families|council's))",
+    re.IGNORECASE,
+)
+# A sentence naming no council that goes on about the one the sentence before named.
+_REFERS_BACK = re.compile(
+    r"^(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
+    r"|service|services|department))\b",
+    re.IGNORECASE,
+)
+_CONTEXT_BEFORE = re.compile(r"\b(?:in|for|across|(?<!town )(?<!village )of)\s+$", re.IGNORECASE)
+_COORDINATED = re.compile(r"^\s*(?:,|and|&|,\s*and)\s*$")
+# Words naming the council as a whole: a rating after one of these is the overall one.
+_WHOLE = re.compile(
+    r"\b(?:the (?:trust|council|authority|borough|company|county|city)|children's services"
+    r"|children's social care|overall)\b",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class _Sentence:
+    index: int  # 0 is the headline
+    text: str
+    mentions: tuple[Mention, ...]
+
+
+@dataclass
+class _Candidate:
+    authority: Authority
+    weight: float = 0.0
+    first: int = 10**9
+    sentences: list[tuple[_Sentence, Mention]] = field(default_factory=list)
+
+
+def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[AuthorityMatch, ...]:
+    """The councils the story is about, the main one first, each with the grade the story
+    reports for it (None when it states none) and one evidence sentence."""
+    sentences = _sentences(title, text, gazetteer)
+    candidates = _weigh(sentences)
+    if not candidates:
+        return ()
+    ranked = sorted(candidates.values(), key=lambda c: (-c.weight, c.first))
+    top = ranked[0].weight
+    about = [c for c in ranked if c.weight >= _ABOUT and c.weight >= _RELATIVE * top]
+    if not about:
+        return ()
+    codes = {c.authority.code for c in about}
+    return tuple(
+        _match(candidate, sentences, codes, main=i == 0) for i, candidate in enumerate(about)
+    )
+
+
+def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
+    title, text = normalise(title or "").strip(), normalise(text or "")
+    lines = split_sentences(text)
+    if lines and title and lines[0] == title:
+        lines = lines[1:]
+    found = []
+    for index, sentence in enumerate([title, *lines]):
+        mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
+        found.append(_Sentence(index, sentence, mentions))
+    # Ambiguous names need context, or the same authority named unambiguously elsewhere.
+    named = {
+        m.authorities[0].code
+        for s in found
+        for m in s.mentions
+        if not m.ambiguous and len(m.authorities) == 1
+    }
+    return [
+        _Sentence(
+            s.index,
+            s.text,
+            tuple(
+                m
+                for m in s.mentions
+                if not m.ambiguous or m.authorities[0].code in named or _has_context(s.text, m)
+            ),
+        )
+        for s in found
+    ]
+
+
+def _has_context(sentence: str, mention: Mention) -> bool:
+    return bool(
+        _CONTEXT_AFTER.match(sentence[mention.end : mention.end + 30])
+        or _CONTEXT_BEFORE.search(sentence[max(0, mention.start - 20) : mention.start])
+    )
+
+
+def _place_weight(index: int) -> float:
+    if index == 0:
+        return _TITLE
+    if index <= _LEAD_SENTENCES:
+        return _LEAD
+    if index <= _EARLY_SENTENCES:
+        return _EARLY
+    return _LATER
+
+
+def _demoted(sentence: _Sentence, mention: Mention) -> bool:
+    text = sentence.text
+    if _BOILERPLATE.match(text):
+        return True
+    if len({a.code for m in sentence.mentions for a in m.authorities}) >= _LIST and sentence.index:
+        return True
+    after = text[mention.end :]
+    before = text[: mention.start]
+    if _DEMOTE_BEFORE.search(before[-80:]) or _DEMOTE_AFTER.match(after):
+        return True
+    if _NOT_PART.search(after[:80]):
+        return True
+    helper = _HELPER_AFTER.match(after)
+    # "BCP's improvement partner" names the council helped, not the helper.
+    return bool(helper) and not re.match(r"^'s\s+improvement partner", after, re.IGNORECASE)
+
+
+def _weigh(sentences: list[_Sentence]) -> dict[str, _Candidate]:
+    candidates: dict[str, _Candidate] = {}
+    for sentence in sentences:
+        cued = bool(_CUE.search(sentence.text))
+        provider = bool(_OTHER_PROVIDER.search(sentence.text))
+        for mention in sentence.mentions:
+            for authority in mention.authorities:
+                candidate = candidates.setdefault(authority.code, _Candidate(authority))
+                candidate.sentences.append((sentence, mention))
+                if _demoted(sentence, mention):
+                    continue
+                weight = _place_weight(sentence.index)
+                if not cued or provider:
+                    weight *= _UNCUED
+                if len(mention.authorities) > 1:  # a shared name: each counts a little
+                    weight *= _UNCUED
+                candidate.weight += weight
+                candidate.first = min(candidate.first, sentence.index)
+    return candidates
+
+
+def _match(
+    candidate: _Candidate, sentences: list[_Sentence], codes: set[str], *, main: bool
+) -> AuthorityMatch:
+    grade: str | None = None
+    previous: str | None = None
+    evidence: str | None = None
+    for sentence, statements in _grade_sentences(candidate, sentences, main):
+        for statement in statements:
+            if grade is None and statement.grade is not None:
+                grade = statement.grade
+                previous = previous or statement.previous
+                evidence = evidence if evidence and sentence.index else sentence.text
+            elif previous is None and statement.previous is not None:
+                previous = statement.previous
+            if grade is not None and evidence is None:
+                evidence = sentence.text
+        if grade and previous:
+            break
+    if grade is None and previous is not None:
+        # Only an earlier grade stated ("was rated good at its last inspection"): it is the
+        # latest the story reports.
+        grade, previous = previous, None
+    if evidence is None or evidence == sentences[0].text:
+        evidence = _evidence(candidate) or evidence
+    if previous == grade:
+        previous = None
+    authority = candidate.authority
+    return AuthorityMatch(authority.code, authority.name, grade, previous, evidence or "")
+
+
+def _evidence(candidate: _Candidate) -> str | None:
+    """The first body sentence naming the authority with an inspection word, else any."""
+    body = [(s, m) for s, m in candidate.sentences if s.index]
+    for sentence, _ in body:
+        if _CUE.search(sentence.text) and not _BOILERPLATE.match(sentence.text):
+            return sentence.text
+    return body[0][0].text if body else None
+
+
+def _grade_sentences(
+    candidate: _Candidate, sentences: list[_Sentence], main: bool
+) -> list[tuple[_Sentence, list[GradeStatement]]]:
+    """The rating statements that attach to this authority, sentence by sentence, in order."""
+    code = candidate.authority.code
+    own: dict[int, list[Mention]] = defaultdict(list)
+    for sentence, mention in candidate.sentences:
+        if not _demoted(sentence, mention):
+            own[sentence.index].append(mention)
+    found = []
+    for sentence in sentences:
+        follows = sentence.index - 1 in own and all(
+            code in {a.code for a in m.authorities} for m in sentences[sentence.index - 1].mentions
+        )
+        if follows and not sentence.mentions and _REFERS_BACK.match(sentence.text):
+            own.setdefault(sentence.index, [])
+        if _OTHER_PROVIDER.search(sentence.text) and not _OVERALL.search(sentence.text):
+            continue
+        mine = own.get(sentence.index, [])
+        others = [m for m in sentence.mentions if code not in {a.code for a in m.authorities}]
+        near = main and not others and sentence.index <= _EARLY_SENTENCES
+        if sentence.index not in own and not near:
+            continue
+        mine = mine + [o for o in others if _coordinated(sentence.text, o, mine)]
+        others = [o for o in others if o not in mine]
+        statements = [
+            g
+            for g in find_grades(sentence.text)
+            if not _sub_judgement(sentence.text, g) and _nearest_is_mine(g, mine, others)
+        ]
+        if statements:
+            found.append((sentence, statements))
+    return found
+
+
+def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:
+    """Whether `other` is joined to one of `mine` by "and" or a comma ("Croydon and Sandwell")."""
+    for m in mine:
+        first, second = (m, other) if m.start < other.start else (other, m)
+        if _COORDINATED.match(text[first.end : second.start]):
+            return True
+    return False
+
+
+def _nearest_is_mine(statement: GradeStatement, mine: list[Mention], others: list[Mention]) -> bool:
+    if not others:
+        return True
+    if not mine:
+        return False
+
+    def distance(m: Mention) -> int:
+        if m.end <= statement.start:
+            return statement.start - m.end
+        return (m.start - statement.end) * 2  # a name after the grade binds less
+
+    return min(map(distance, mine)) <= min(map(distance, others))
+
+
+def _sub_judgement(sentence: str, statement: GradeStatement) -> bool:
+    """Whether the grade sits in a clause about one judgement area rather than the whole."""
+    if not _SUB_JUDGEMENT.search(sentence):
+        return False
+    starts = [0, *(m.end() for m in _CLAUSE.finditer(sentence))]
+    clause_start = max(s for s in starts if s <= statement.start)
+    ends = [m.start() for m in _CLAUSE.finditer(sentence) if m.start() >= statement.end]
+    clause = sentence[clause_start : min(ends) if ends else len(sentence)]
+    if _OVERALL.search(clause):
+        return False
+    # The nearer of an area ("care leavers") and the whole ("the trust") before the grade.
+    before = sentence[clause_start : statement.start]
+    areas = [m.end() for m in _SUB_JUDGEMENT.finditer(before)]
+    wholes = [m.end() for m in _WHOLE.finditer(before)]
+    if areas and wholes:
+        return max(areas) > max(wholes)
+    return bool(_SUB_JUDGEMENT.search(clause))

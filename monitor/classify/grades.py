@@ -1,0 +1,135 @@
+"""Ofsted grades stated in one sentence: which grade, and whether it is the new or an earlier one.
+
+Pure. The scales: the current one (outstanding, good, requires improvement, inadequate) and
+the 2008-2012 one (outstanding, good, adequate, inadequate; "performing poorly" and "poor" are
+its lowest grade, reported here as inadequate). "Requires improvement to be good" is requires
+improvement. A grade word counts only where the sentence uses it as a rating: after a rating
+verb ("rated good", "judged to be inadequate", "lifted to 'good'"), before a rating noun ("an
+inadequate judgement", "its good rating"), or quoted ('good'). "A good relationship", "not good
+enough" and "poor inspection results" are not ratings.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+GRADES = ("outstanding", "good", "requires improvement", "adequate", "inadequate")
+# Worst first: the order of the digest's "Judgements reported".
+SEVERITY = {"inadequate": 0, "requires improvement": 1, "adequate": 1, "good": 2, "outstanding": 3}
+
+_GRADE = (
+    r"(?:requires? improvement(?: to be good)?|requiring improvement|outstanding|inadequate"
+    r"|good|adequate|performing poorly|poor)"
+)
+_Q = r"['\"]?"
+_ART = r"(?:(?:a|an|the|its|their|his|her)\s+)?"
+# Words before a grade that make it a rating ("rated", "judged to be", "lifted to").
+_VERB = (
+    r"(?:rated|rating|re-rated|judged|graded|grade of|rating of|deemed|assessed as|found to be"
+    r"|awarded|achieved|received|retained|retains|keeps|kept|remain|remains|remained|is now|are now"
+    r"|was|were|is|are|been|be|as|to|from|now|no longer|category of|judgement of)"
+)
+_NOUN = r"(?:rating|grade|judgement|judgment|verdict|category|label|overall|ofsted)"
+_RATED = re.compile(
+    rf"\b{_VERB}\s+(?:(?:to\s+be|as|being)\s+)?{_ART}{_Q}(?P<g>{_GRADE}){_Q}(?!\w)", re.IGNORECASE
+)
+_BEFORE_NOUN = re.compile(rf"(?<!\w){_Q}(?P<g>{_GRADE}){_Q}\s+{_NOUN}\b", re.IGNORECASE)
+# "rated Wokingham Borough Council's children's services good"
+_RATED_OBJECT = re.compile(
+    rf"\b(?:rated|judged)\s+[^,.;]{{1,60}}?\b(?:services|council|authority)\s+{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
+    re.IGNORECASE,
+)
+_TOP = re.compile(r"\b(?:the\s+)?top\s+(?:ofsted\s+)?(?:grade|rating|judgement)", re.IGNORECASE)
+_QUOTED = re.compile(rf"['\"](?P<g>{_GRADE})['\"]", re.IGNORECASE)
+_POORLY = re.compile(r"\bperforming poorly\b", re.IGNORECASE)
+_TRANSITION = re.compile(
+    rf"\bfrom\s+{_ART}{_Q}(?P<old>{_GRADE}){_Q}(?:\s+(?:rating|grade|judgement))?"
+    rf"\s+(?:to|into)\s+{_ART}{_Q}(?P<new>{_GRADE}){_Q}(?!\w)",
+    re.IGNORECASE,
+)
+# Words that mark a grade as the earlier one.
+_PREVIOUS_BEFORE = re.compile(
+    r"(?:previously|formerly|before that|up from|down from|falling from|fell from|dropping from"
+    r"|moved from|improved from|no longer|out of|improvement on|after being|had been"
+    r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
+    r"|dropped from|slipped from|down on)"
+    r"[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+_PREVIOUS_AFTER = re.compile(
+    r"^[^.;,]{0,60}\b(?:at|in|from)\s+(?:its|their|the)\s+(?:last|previous|earlier|prior)"
+    r"\b|^[^.;,]{0,20}\blast year\b|^[^.;,]{0,30}\b(?:before\b|years? ago\b|in (?:19|20)\d\d\b)",
+    re.IGNORECASE,
+)
+_NOT_RATING_AFTER = re.compile(
+    r"^['\"]?\s+(?:enough|practice|progress|relationships?|news|work|deal|reason|idea|start"
+    r"|as|for|and\s+(?:bad|evil))\b",
+    re.IGNORECASE,
+)
+_NEGATED_BEFORE = re.compile(r"\b(?:not|never|isn't|wasn't)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+def canonical(word: str) -> str:
+    """The grade a grade word stands for."""
+    word = " ".join(word.lower().split())
+    if word.startswith(("requires improvement", "require improvement", "requiring")):
+        return "requires improvement"
+    if word in ("poor", "performing poorly"):
+        return "inadequate"
+    return word
+
+
+@dataclass(frozen=True)
+class GradeStatement:
+    """A grade a sentence states, where (character offsets), and whether it is the new grade
+    or an earlier one (`previous`); a transition ("from X to Y") gives both."""
+
+    start: int
+    end: int
+    grade: str | None
+    previous: str | None
+
+
+def find_grades(sentence: str) -> list[GradeStatement]:
+    """The ratings stated in a sentence, in order; overlapping finds are merged."""
+    found: list[GradeStatement] = []
+    taken: list[tuple[int, int]] = []
+
+    def free(start: int, end: int) -> bool:
+        return all(end <= s or start >= e for s, e in taken)
+
+    for match in _TRANSITION.finditer(sentence):
+        found.append(
+            GradeStatement(
+                match.start(), match.end(), canonical(match["new"]), canonical(match["old"])
+            )
+        )
+        taken.append(match.span())
+    spans: list[tuple[int, int, str]] = []
+    for pattern in (_RATED, _BEFORE_NOUN, _RATED_OBJECT, _QUOTED):
+        for match in pattern.finditer(sentence):
+            spans.append((match.start("g"), match.end("g"), match["g"]))
+    for match in _POORLY.finditer(sentence):
+        spans.append((match.start(), match.end(), match[0]))
+    for match in _TOP.finditer(sentence):
+        spans.append((match.start(), match.end(), "outstanding"))
+    for start, end, word in sorted(spans):
+        if not free(start, end):
+            continue
+        grade = canonical(word)
+        after = sentence[end : end + 40]
+        before = sentence[max(0, start - 60) : start]
+        if grade == "good" and _NOT_RATING_AFTER.match(after):
+            continue
+        if _NEGATED_BEFORE.search(before):
+            continue
+        if word.lower() == "poor" and not re.search(r"\b(?:rated|judged|as)\s+$", before):
+            continue
+        taken.append((start, end))
+        if _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after):
+            found.append(GradeStatement(start, end, None, grade))
+        else:
+            found.append(GradeStatement(start, end, grade, None))
+    found.sort(key=lambda g: g.start)
+    return found
