@@ -219,9 +219,11 @@ class DigestStore(StoreBase):
             row = connection.execute(query).first()
         return _record(row) if row else None
 
-    def list(self, limit: int | None = None) -> list[DigestRecord]:
+    def list(self, limit: int | None = None, offset: int = 0) -> list[DigestRecord]:
         """Newest first."""
-        query = sa.select(*_RECORD_COLUMNS).order_by(DIGESTS.c.id.desc()).limit(limit)
+        query = (
+            sa.select(*_RECORD_COLUMNS).order_by(DIGESTS.c.id.desc()).offset(offset).limit(limit)
+        )
         with wrap_errors("reading digests"), self.engine.connect() as connection:
             return [_record(r) for r in connection.execute(query)]
 
