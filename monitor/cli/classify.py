@@ -7,9 +7,9 @@ import json
 import sys
 from typing import IO, Any
 
-from monitor.app import App, build_classifier
+from monitor.app import App, build_classifier, open_app
 from monitor.classify.evaluate import Labelled, evaluate, format_evaluation
-from monitor.classify.labelled import BadLine, read_articles
+from monitor.classify.labelled import BadLine, InputArticle, read_articles
 from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
 from monitor.errors import ConfigError
@@ -38,22 +38,38 @@ def cmd_classify_file(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def _labelled_from_feedback(settings: Settings) -> list[InputArticle]:
+    app = open_app(settings)
+    try:
+        return [
+            InputArticle(0, a.id, a.title, a.text, a.relevant, a.themes)
+            for a in app.store.labelled_articles()
+        ]
+    finally:
+        app.close()
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if (args.file is None) == (not args.feedback):
+        raise ConfigError("give either a labelled IN.jsonl or --feedback")
     classify = build_classifier(settings)
     pairs: list[tuple[Labelled, Labelled]] = []
     bad = 0
-    with _open_input(args.file) as stream:
-        for item in read_articles(stream, labelled=True):
-            if isinstance(item, BadLine):
-                bad += 1
-                print(f"{args.file}:{item.line}: skipped: {item.reason}", file=sys.stderr)
-                continue
-            result = classify(item.title, item.text)
-            gold = Labelled(bool(item.relevant), frozenset(item.themes or ()))
-            predicted = Labelled(
-                bool(result.relevant), frozenset(m.theme_id for m in result.themes)
-            )
-            pairs.append((gold, predicted))
+    items: list[InputArticle | BadLine]
+    if args.feedback:
+        items = list(_labelled_from_feedback(settings))
+    else:
+        with _open_input(args.file) as stream:
+            items = list(read_articles(stream, labelled=True))
+    for item in items:
+        if isinstance(item, BadLine):
+            bad += 1
+            print(f"{args.file}:{item.line}: skipped: {item.reason}", file=sys.stderr)
+            continue
+        result = classify(item.title, item.text)
+        gold = Labelled(bool(item.relevant), frozenset(item.themes or ()))
+        predicted = Labelled(bool(result.relevant), frozenset(m.theme_id for m in result.themes))
+        pairs.append((gold, predicted))
     report = evaluate(pairs, classify.book.ids)
     if args.json:
         print(json.dumps(report.as_dict(), indent=2))
@@ -87,7 +103,10 @@ def add_commands(commands: Any) -> None:
     evaluation = commands.add_parser(
         "eval", help="precision, recall and F1 of the classifier on labelled JSON Lines"
     )
-    evaluation.add_argument("file", metavar="IN.jsonl")
+    evaluation.add_argument("file", metavar="IN.jsonl", nargs="?")
+    evaluation.add_argument(
+        "--feedback", action="store_true", help="score against the readers' stored labels"
+    )
     evaluation.add_argument("--json", action="store_true", help="one machine-readable object")
     evaluation.set_defaults(func=cmd_eval, raw=True)
     commands.add_parser(

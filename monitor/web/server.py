@@ -53,8 +53,9 @@ class WebServer:
         address = self.socket.getsockname()
         shown = f"[{address[0]}]" if ":" in address[0] else address[0]
         self.url = f"http://{shown}:{address[1]}/"
+        self.asgi = create_app(app, auth)
         config = uvicorn.Config(
-            create_app(app, auth),
+            self.asgi,
             log_config=None,
             access_log=False,
             lifespan="off",
