@@ -19,6 +19,7 @@ with engine.connect() as connection:
         target_metadata=tables.metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=tables.is_modelled,
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import cast
 
 import httpx
 from sqlalchemy.engine import Engine
@@ -34,11 +35,12 @@ from monitor.ingest.policy import PollPolicy
 from monitor.ingest.progress import Progress
 from monitor.ingest.seeds import SeedFeed, load_feeds
 from monitor.ingest.workers import WorkerPool
-from monitor.models import Clock, utcnow
+from monitor.models import Clock, FeedbackLabel, utcnow
 from monitor.storage.db import is_current, make_engine, schema_lock, upgrade
 from monitor.storage.digests import DigestStore
 from monitor.storage.locks import AdvisoryLock, FileLock, is_locked, make_lock
 from monitor.storage.store import Store
+from monitor.tokens import FeedbackClaim, Signer, load_or_create_key
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +61,7 @@ class App:
     classify: Classifier
     transport: httpx.AsyncBaseTransport | None = None
     _shipped: ShippedClassifier | None = field(default=None, repr=False)
+    _signer: Signer | None = field(default=None, repr=False)
 
     # --- ingest --------------------------------------------------------------------------
 
@@ -148,10 +151,27 @@ class App:
                 schedule=s.digest_cron,
                 themes=str(s.themes_file) if s.themes_file else "the built-in themes file",
             ),
+            feedback_url=self.feedback_url if s.base_url else None,
         )
         # Longer than any one delivery can take, so a live sender never loses its claim.
         lease = timedelta(seconds=max(300.0, 10 * s.smtp_timeout))
         return DigestService(self.digest_store, mailer, options, self.clock, lease)
+
+    # --- the web app and feedback -------------------------------------------------------
+
+    def signer(self) -> Signer:
+        """Signs feedback links and sessions with MONITOR_SECRET_KEY, or with a key made
+        once into the data folder (set the setting when several machines share a database)."""
+        if self._signer is None:
+            s = self.settings
+            configured = s.secret_key.get_secret_value() if s.secret_key else None
+            self._signer = Signer(load_or_create_key(configured, s.data_dir))
+        return self._signer
+
+    def feedback_url(self, article_id: int, period: str, recipient: str, action: str) -> str:
+        """The signed link a digest carries for one answer about one article."""
+        claim = FeedbackClaim(article_id, period, recipient, cast(FeedbackLabel, action))
+        return f"{self.settings.base_url}/feedback/{self.signer().feedback_token(claim)}"
 
     # --- coordination between processes --------------------------------------------------
 

@@ -88,6 +88,12 @@ class Settings(BaseSettings):
     digest_send_empty: bool = False
     digest_cron: str = "0 7 * * *"
     timezone: str = "Europe/London"
+    web_bind: str = "127.0.0.1:8080"
+    base_url: str | None = None
+    secret_key: SecretStr | None = None
+    web_password: SecretStr | None = None
+    web_password_file: Path | None = None
+    web_trust_proxy_header: str | None = None
 
     @field_validator("timezone")
     @classmethod
@@ -112,6 +118,16 @@ class Settings(BaseSettings):
         if config_file:
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(config_file)))
         return tuple(sources)
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_base_url(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        value = value.strip().rstrip("/")
+        if not re.match(r"^https?://[^/\s]+", value):
+            raise ValueError(f"not an http(s) URL: {value!r}")
+        return value
 
     @property
     def effective_database_url(self) -> str:

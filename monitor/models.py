@@ -306,3 +306,109 @@ class SourceActivity:
     new_articles: int
     last_new_entry_at: datetime | None
     new_entry_times: tuple[datetime, ...]  # recent polls that found new entries, oldest first
+
+
+# Which articles a list shows: the readers' label, where there is one, wins over the classifier.
+RelevanceFilter = Literal["relevant", "near", "not", "all"]
+# A reader's label of an article (feedback).
+FeedbackLabel = Literal["not_relevant", "relevant", "wrong_theme"]
+FEEDBACK_LABELS: tuple[FeedbackLabel, ...] = ("not_relevant", "relevant", "wrong_theme")
+
+
+@dataclass(frozen=True)
+class SearchTerms:
+    """A parsed search: words and "quoted phrases" that must all match, and `-excluded` ones.
+    Each term is a list of plain words (no query syntax of any database survives parsing)."""
+
+    include: tuple[tuple[str, ...], ...] = ()
+    exclude: tuple[tuple[str, ...], ...] = ()
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.include and not self.exclude
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        return tuple(w for term in self.include for w in term)
+
+
+@dataclass(frozen=True)
+class ArticleFilter:
+    """The filters of the articles page and of `/api/articles`; `since`/`until` are UTC."""
+
+    relevant: RelevanceFilter = "all"
+    theme: str | None = None
+    source: int | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    origin: Origin | None = None
+    search: SearchTerms = field(default_factory=SearchTerms)
+    near_miss_floor: float = 0.15
+
+
+@dataclass(frozen=True)
+class ArticleLabel:
+    """The readers' current label of an article."""
+
+    label: FeedbackLabel
+    themes: tuple[str, ...] | None
+    who: str
+    updated_at: datetime
+
+
+@dataclass(frozen=True)
+class ArticleRowView:
+    """An article in a list: its summary, what readers said, and a search snippet (text with
+    the matched words between \\x02 and \\x03 markers)."""
+
+    summary: ArticleSummary
+    label: ArticleLabel | None = None
+    snippet: str | None = None
+
+
+@dataclass(frozen=True)
+class ArticlePage:
+    rows: tuple[ArticleRowView, ...]
+    page: int
+    per_page: int
+    has_next: bool
+
+
+@dataclass(frozen=True)
+class ArticleDetail:
+    summary: ArticleSummary
+    text: str
+    entry_url: str | None
+    author: str | None
+    site_name: str | None
+    published_raw: str | None
+    classifier: str | None
+    theme_matches: tuple[ThemeMatch, ...]
+    identities: tuple[tuple[str, int], ...]  # (kind, count)
+    digests: tuple[tuple[int, str, str], ...]  # (digest id, period, kind)
+    label: ArticleLabel | None
+    feedback: tuple[FeedbackRecord, ...]
+
+
+@dataclass(frozen=True)
+class FeedbackRecord:
+    id: int
+    article_id: int
+    digest_id: int | None
+    who: str
+    label: FeedbackLabel
+    themes: tuple[str, ...] | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class LabelledArticle:
+    """A stored article with the readers' label, in the `monitor eval` input's terms."""
+
+    id: int
+    title: str
+    text: str
+    relevant: bool
+    themes: tuple[str, ...]
+    classifier_relevant: bool | None
+    classifier_themes: tuple[str, ...]

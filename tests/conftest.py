@@ -31,6 +31,7 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MONITOR_READ_TIMEOUT", "2")
     monkeypatch.setenv("MONITOR_CONNECT_TIMEOUT", "2")
     monkeypatch.setenv("MONITOR_WORKER_TIMEOUT", "10")
+    monkeypatch.setenv("MONITOR_WEB_BIND", "")  # tests that serve the app pick a free port
 
 
 @pytest.fixture

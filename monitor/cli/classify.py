@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 from typing import IO, Any
 
-from monitor.app import App, build_classifier, theme_model_path
+from monitor.app import App, build_classifier, open_app, theme_model_path
 from monitor.classify.evaluate import (
     GoldPair,
     Labelled,
@@ -17,7 +17,7 @@ from monitor.classify.evaluate import (
     format_evaluation,
 )
 from monitor.classify.features import theme_features
-from monitor.classify.labelled import BadLine, read_articles
+from monitor.classify.labelled import BadLine, InputArticle, read_articles
 from monitor.classify.training import Example, train_model
 from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
@@ -48,30 +48,46 @@ def cmd_classify_file(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def _labelled_from_feedback(settings: Settings) -> list[InputArticle]:
+    app = open_app(settings)
+    try:
+        return [
+            InputArticle(0, a.id, a.title, a.text, a.relevant, a.themes)
+            for a in app.store.labelled_articles()
+        ]
+    finally:
+        app.close()
+
+
 def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
+    if (args.file is None) == (not args.feedback):
+        raise ConfigError("give either a labelled IN.jsonl or --feedback")
     classify = build_classifier(settings)
     pairs: list[tuple[Labelled, Labelled]] = []
     councils: list[tuple[list[GoldPair], tuple[AuthorityMatch, ...]]] = []
     gazetteer = classify.gazetteer
     bad = 0
-    with _open_input(args.file) as stream:
-        for item in read_articles(stream, labelled=True):
-            if isinstance(item, BadLine):
-                bad += 1
-                print(f"{args.file}:{item.line}: skipped: {item.reason}", file=sys.stderr)
-                continue
-            result = classify(item.title, item.text)
-            gold = Labelled(bool(item.relevant), frozenset(item.themes or ()))
-            predicted = Labelled(
-                bool(result.relevant), frozenset(m.theme_id for m in result.themes)
-            )
-            pairs.append((gold, predicted))
-            if item.authorities is not None:
-                labels = [
-                    (found.code if (found := gazetteer.resolve(a.name)) else None, a.grade)
-                    for a in item.authorities
-                ]
-                councils.append((labels, result.authorities))
+    items: list[InputArticle | BadLine]
+    if args.feedback:
+        items = list(_labelled_from_feedback(settings))
+    else:
+        with _open_input(args.file) as stream:
+            items = list(read_articles(stream, labelled=True))
+    for item in items:
+        if isinstance(item, BadLine):
+            bad += 1
+            print(f"{args.file}:{item.line}: skipped: {item.reason}", file=sys.stderr)
+            continue
+        result = classify(item.title, item.text)
+        gold = Labelled(bool(item.relevant), frozenset(item.themes or ()))
+        predicted = Labelled(bool(result.relevant), frozenset(m.theme_id for m in result.themes))
+        pairs.append((gold, predicted))
+        if item.authorities is not None:
+            labels = [
+                (found.code if (found := gazetteer.resolve(a.name)) else None, a.grade)
+                for a in item.authorities
+            ]
+            councils.append((labels, result.authorities))
     report = evaluate(pairs, classify.book.ids)
     if councils:
         report.authorities = evaluate_authorities(councils, gazetteer)
@@ -143,7 +159,10 @@ def add_commands(commands: Any) -> None:
     evaluation = commands.add_parser(
         "eval", help="precision, recall and F1 of the classifier on labelled JSON Lines"
     )
-    evaluation.add_argument("file", metavar="IN.jsonl")
+    evaluation.add_argument("file", metavar="IN.jsonl", nargs="?")
+    evaluation.add_argument(
+        "--feedback", action="store_true", help="score against the readers' stored labels"
+    )
     evaluation.add_argument("--json", action="store_true", help="one machine-readable object")
     evaluation.set_defaults(func=cmd_eval, raw=True)
     train = commands.add_parser(

@@ -13,7 +13,17 @@ from collections.abc import Sequence
 
 from monitor import __version__
 from monitor.app import open_app
-from monitor.cli import articles, authorities, classify, db, digest, ingest, service, sources
+from monitor.cli import (
+    articles,
+    authorities,
+    classify,
+    db,
+    digest,
+    feedback,
+    ingest,
+    service,
+    sources,
+)
 from monitor.cli.output import EXIT_CONFIG, EXIT_FAILED
 from monitor.config import load_settings
 from monitor.errors import ConfigError, MonitorError
@@ -27,7 +37,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"monitor {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for group in (db, sources, ingest, articles, authorities, classify, digest, service):
+    for group in (db, sources, ingest, articles, authorities, classify, digest, feedback, service):
         group.add_commands(commands)
     return parser
 

@@ -12,10 +12,11 @@ import threading
 from typing import Any
 
 from monitor.app import App
-from monitor.cli.output import EXIT_OK, digest_json, iso, source_json, when
-from monitor.digest.schedule import digest_trigger, next_fire
-from monitor.service.health import problems
+from monitor.cli.output import EXIT_OK, when
+from monitor.errors import ConfigError
 from monitor.service.scheduler import Service
+from monitor.service.status import service_status
+from monitor.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +25,7 @@ EXIT_UNHEALTHY = 1
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     stop = threading.Event()
+    web = WebServer(app) if app.settings.web_bind.strip() else None  # ConfigError: exit 2
 
     def request_stop(signum: int, _frame: object) -> None:
         log.info("received %s", signal.Signals(signum).name)
@@ -31,7 +33,14 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
-    code = Service(app, stop).run()
+    service = Service(app, stop)
+    if web is not None:
+        web.start()
+    try:
+        code = service.run()
+    finally:
+        if web is not None:
+            web.stop()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopped: a repeated SIGTERM changes nothing
     app.close()
     if any(
@@ -48,74 +57,49 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_status(app: App, args: argparse.Namespace) -> int:
-    s = app.settings
-    now = app.clock()
-    status = app.store.status()
-    next_poll, last_success = app.store.polling_summary()
-    last_digest = app.digest_store.latest()
-    last_sent = app.digest_store.latest(sent=True)
-    next_digest = next_fire(digest_trigger(s.digest_cron, s.zone), now)
-    sender = app.digest_sender()
-    found = problems(
-        now,
-        poll_interval=s.poll_interval,
-        sources=status.sources,
-        last_success=last_success,
-        first_started=app.first_started(),
-        last_digest=last_digest,
-    )
+    st = service_status(app)
     if args.json:
-        print(
-            json.dumps(
-                {
-                    "sources_count": status.sources,
-                    "articles": status.articles,
-                    "relevant": status.relevant,
-                    "unclassified": status.unclassified,
-                    "sources": [source_json(x) for x in status.source_health],
-                    "scheduler": {
-                        "next_poll": iso(next_poll),
-                        "last_successful_poll": iso(last_success),
-                        "next_digest": iso(next_digest),
-                        "digest_schedule": s.digest_cron,
-                        "timezone": s.timezone,
-                        "last_digest": digest_json(last_digest) if last_digest else None,
-                        "last_sent_digest": digest_json(last_sent) if last_sent else None,
-                        "digest_lock_holder": sender,
-                    },
-                    "healthy": not found,
-                    "problems": found,
-                },
-                indent=2,
-            )
-        )
+        print(json.dumps(st.as_json(), indent=2))
     else:
-        failing = [x for x in status.source_health if x.consecutive_failures]
+        r = st.report
+        failing = [x for x in r.source_health if x.consecutive_failures]
         print(
-            f"{status.sources} sources ({len(failing)} failing), {status.articles} articles, "
-            f"{status.relevant} relevant, {status.unclassified} unclassified"
+            f"{r.sources} sources ({len(failing)} failing), {r.articles} articles, "
+            f"{r.relevant} relevant, {r.unclassified} unclassified"
         )
         for x in failing:
             print(f"  failing: {x.url}: {x.consecutive_failures} in a row: {x.last_error}")
-        print(f"last successful poll: {when(last_success)}; next poll due: {when(next_poll)}")
-        print(f"next digest: {when(next_digest)} (schedule {s.digest_cron!r}, {s.timezone})")
+        print(f"last successful poll: {when(st.last_success)}; next poll due: {when(st.next_poll)}")
+        print(f"next digest: {when(st.next_digest)} (schedule {st.schedule!r}, {st.timezone})")
+        last_digest = st.last_digest
         if last_digest:
             sent_or_made = when(last_digest.sent_at or last_digest.created_at)
             print(
                 f"last digest: {last_digest.id}, {last_digest.status}, "
                 f"{last_digest.item_count} stories, {sent_or_made}"
             )
-        holder = sender["instance"] if sender else "no running instance"
+        holder = st.sender["instance"] if st.sender else "no running instance"
         print(f"digest lock: {holder}")
-        print("healthy" if not found else "UNHEALTHY:")
-        for problem in found:
+        print("healthy" if st.healthy else "UNHEALTHY:")
+        for problem in st.problems:
             print(f"  {problem}")
-    if args.check and found:
+    if args.check and st.problems:
         return EXIT_UNHEALTHY
     return EXIT_OK
 
 
+def cmd_web(app: App, args: argparse.Namespace) -> int:
+    """Only the web app (for more web processes beside the pollers, on PostgreSQL)."""
+    if not app.settings.web_bind.strip():
+        raise ConfigError("MONITOR_WEB_BIND is empty: set HOST:PORT for `monitor web`")
+    WebServer(app).run()
+    return EXIT_OK
+
+
 def add_commands(commands: Any) -> None:
+    commands.add_parser(
+        "web", help="serve only the web app on MONITOR_WEB_BIND (no polling, no digests)"
+    ).set_defaults(func=cmd_web)
     run = commands.add_parser(
         "run", help="run the service: poll, send digests and retry them on schedule"
     )

@@ -99,15 +99,22 @@ def build_digest(
     *,
     since: datetime | None,
     until: datetime,
+    rejected: Sequence[str] = (),
 ) -> Digest:
     """Group the relevant candidates into stories and sections; pick the near misses.
 
     An article sits under its highest-scoring theme and shows its other themes as tags;
     sections follow the order of `theme_names`, then articles matching no theme. Within a
-    section: the more relevant first (in steps of 0.1), then the most recent.
+    section: the more relevant first (in steps of 0.1), then the most recent. A story that
+    is the same as one of the `rejected` texts (readers marked it not relevant) is left out.
     """
     relevant = sorted((c for c in candidates if c.relevant), key=_rank)
-    stories = group_same_stories([f"{c.title}\n{c.text}" for c in relevant])
+    texts = [f"{c.title}\n{c.text}" for c in relevant]
+    stories = [
+        group
+        for group in group_same_stories([*texts, *rejected])
+        if all(i < len(relevant) for i in group)
+    ]
     stories = merge_same_judgements(relevant, stories)
     items = [_item([relevant[i] for i in group], theme_names) for group in stories]
     sections = []

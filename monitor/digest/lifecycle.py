@@ -7,7 +7,7 @@ a lost reply) is byte-for-byte the same email with the same Message-ID.
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -31,6 +31,8 @@ RETRY_LONGEST = timedelta(hours=6)
 MAX_ATTEMPTS = 8
 # How long back from the last period's end articles are looked for again; see digest_store.
 LATE_COMMIT_SLACK = timedelta(hours=6)
+# The period named in a preview's feedback links (it was not recorded as a digest).
+PREVIEW_PERIOD = "preview"
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,8 @@ class DigestOptions:
     send_empty: bool
     theme_names: Mapping[str, str]
     render: RenderSettings
+    # (article id, digest period, recipient, action) -> a signed feedback URL; None: no links.
+    feedback_url: Callable[[int, str, str, str], str] | None = None
 
 
 # What one send attempt came to.
@@ -91,7 +95,7 @@ class DigestService:
             now, since=since, slack=LATE_COMMIT_SLACK, floor=NEAR_MISS_FLOOR
         )
         digest = self._build(gathered, now)
-        return digest, self._render(digest, now)
+        return digest, self._render(digest, now, PREVIEW_PERIOD)
 
     def create(self, period: str) -> tuple[DigestRecord, bool]:
         """Record the digest for `period` (once per period); (record, created)."""
@@ -102,7 +106,7 @@ class DigestService:
             now,
             slack=LATE_COMMIT_SLACK,
             floor=NEAR_MISS_FLOOR,
-            build=lambda g: self._draft(g, now),
+            build=lambda g: self._draft(g, now, period),
         )
         if created and record.status == "skipped":
             log.info("digest %s: nothing new, no email", record.id)
@@ -165,15 +169,22 @@ class DigestService:
             self.options.theme_names,
             since=gathered.since,
             until=now,
+            rejected=gathered.rejected,
         )
 
-    def _render(self, digest: Digest, now: datetime) -> EmailMessage:
+    def _render(self, digest: Digest, now: datetime, period: str) -> EmailMessage:
         o = self.options
         domain = envelope_address(o.sender).rpartition("@")[2] or "monitor.invalid"
         envelope = Envelope(o.sender, o.recipients, make_msgid("digest", domain=domain), now)
-        return render_digest(digest, envelope, o.render)
+        links = None
+        if o.feedback_url is not None:
+            make_url = o.feedback_url
+            # One message goes to every recipient, so its links speak for the whole list.
+            who = ", ".join(envelope_address(r) for r in o.recipients) or "digest reader"
+            links = lambda article_id, action: make_url(article_id, period, who, action)  # noqa: E731
+        return render_digest(digest, envelope, o.render, links)
 
-    def _draft(self, gathered: Gathered, now: datetime) -> DigestDraft:
+    def _draft(self, gathered: Gathered, now: datetime, period: str) -> DigestDraft:
         digest = self._build(gathered, now)
         o = self.options
         if digest.is_empty and not o.send_empty:
@@ -189,7 +200,7 @@ class DigestService:
                 item_count=0,
                 near_miss_count=0,
             )
-        message = self._render(digest, now)
+        message = self._render(digest, now, period)
         items: list[tuple[int, str, str | None]] = []
         for item in digest.items:
             items.append((item.article.id, "item", item.theme_id))

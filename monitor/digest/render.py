@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.headerregistry import Address
@@ -126,8 +127,15 @@ def _environment() -> jinja2.Environment:
 _ENV = _environment()
 
 
-def render_parts(digest: Digest, settings: Settings) -> tuple[str, str]:
-    """(text, html) bodies of a digest."""
+# A feedback link: (article id, action) -> the URL, or no links at all.
+FeedbackLinks = Callable[[int, str], str]
+
+
+def render_parts(
+    digest: Digest, settings: Settings, links: FeedbackLinks | None = None
+) -> tuple[str, str]:
+    """(text, html) bodies of a digest; with `links`, each story gets "Not relevant" and
+    "Wrong theme" links and each near miss a "Relevant" link."""
     zone = settings.zone
     theme_counts = [(s.name, len(s.items)) for s in digest.sections]
     context = {
@@ -143,15 +151,18 @@ def render_parts(digest: Digest, settings: Settings) -> tuple[str, str]:
         "unpolled": [c for c in digest.coverage if c.state == "not polled"],
         "quiet": [c for c in digest.coverage if c.state == "quiet"],
         "healthy": [c for c in digest.coverage if c.state == "ok"],
+        "links": links,
     }
     text = _ENV.get_template("digest.txt").render(context)
     html = _ENV.get_template("digest.html").render(context)
     return text, html
 
 
-def render_digest(digest: Digest, envelope: Envelope, settings: Settings) -> EmailMessage:
+def render_digest(
+    digest: Digest, envelope: Envelope, settings: Settings, links: FeedbackLinks | None = None
+) -> EmailMessage:
     """The multipart/alternative message (text, then HTML), UTF-8, with clean headers."""
-    text, html = render_parts(digest, settings)
+    text, html = render_parts(digest, settings, links)
     message = EmailMessage(policy=SMTP)
     message["Subject"] = one_line(subject(digest, settings.zone))
     message["From"] = header_address(envelope.sender)

@@ -24,6 +24,8 @@ ARTICLE_AUTHORITIES = metadata.tables["article_authority"]
 META = metadata.tables["meta"]
 DIGESTS = metadata.tables["digest"]
 DIGEST_ITEMS = metadata.tables["digest_item"]
+FEEDBACK = metadata.tables["feedback"]
+LABELS = metadata.tables["article_label"]
 
 
 def aware(value: datetime | str | None) -> datetime | None:

@@ -26,6 +26,7 @@ from monitor.storage.base import (
     DIGEST_ITEMS,
     DIGESTS,
     FETCH_ATTEMPTS,
+    LABELS,
     SOURCES,
     StoreBase,
     aware,
@@ -42,6 +43,8 @@ BUILD_LOCK_KEY = 0x6D6F6E01
 # How far back "usual" posting frequency is judged from, and from how many events.
 ACTIVITY_HISTORY = timedelta(days=60)
 ACTIVITY_EVENTS = 20
+# How far back readers' "not relevant" stories are matched against new copies of them.
+REJECTED_HISTORY = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -62,11 +65,13 @@ class DigestDraft:
 
 @dataclass(frozen=True)
 class Gathered:
-    """What a digest is built from."""
+    """What a digest is built from. `rejected`: the texts of recent articles readers marked
+    not relevant, so that other outlets' copies of those stories stay out too."""
 
     since: datetime | None
     candidates: list[Candidate]
     activity: list[SourceActivity]
+    rejected: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -215,9 +220,11 @@ class DigestStore(StoreBase):
             row = connection.execute(query).first()
         return _record(row) if row else None
 
-    def list(self, limit: int | None = None) -> list[DigestRecord]:
+    def list(self, limit: int | None = None, offset: int = 0) -> list[DigestRecord]:
         """Newest first."""
-        query = sa.select(*_RECORD_COLUMNS).order_by(DIGESTS.c.id.desc()).limit(limit)
+        query = (
+            sa.select(*_RECORD_COLUMNS).order_by(DIGESTS.c.id.desc()).offset(offset).limit(limit)
+        )
         with wrap_errors("reading digests"), self.engine.connect() as connection:
             return [_record(r) for r in connection.execute(query)]
 
@@ -300,7 +307,7 @@ def _gather(
 ) -> Gathered:
     explicit = since is not None
     start = since if explicit else window_start(connection)
-    a, c = ARTICLES, CLASSIFICATIONS
+    a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
     query = (
         sa.select(
             a.c.id,
@@ -315,12 +322,19 @@ def _gather(
             c.c.relevant,
             c.c.relevance,
             c.c.themes,
+            lab.c.label,
+            lab.c.themes.label("label_themes"),
         )
         .join(c, c.c.article_id == a.c.id)
+        .outerjoin(lab, lab.c.article_id == a.c.id)
         .where(
             a.c.origin == "poll",
             a.c.first_seen_at < until,
-            sa.or_(c.c.relevant.is_(True), c.c.relevance >= floor),
+            # A reader's label wins: "not relevant" never comes back, "relevant" always goes.
+            sa.or_(
+                lab.c.label.in_(("relevant", "wrong_theme")),
+                lab.c.label.is_(None) & sa.or_(c.c.relevant.is_(True), c.c.relevance >= floor),
+            ),
         )
     )
     if start is not None:
@@ -336,7 +350,12 @@ def _gather(
         query = query.where(a.c.id.not_in(held))
     candidates = [_candidate(row._mapping) for row in connection.execute(query)]
     candidates = _with_authorities(connection, candidates)
-    return Gathered(start, candidates, _activity(connection, start, until))
+    rejected = sa.select(a.c.title, a.c.text).join(lab, lab.c.article_id == a.c.id)
+    rejected = rejected.where(lab.c.label == "not_relevant", a.c.first_seen_at < until)
+    if start is not None:
+        rejected = rejected.where(a.c.first_seen_at >= start - REJECTED_HISTORY)
+    texts = tuple(f"{t}\n{x}" for t, x in connection.execute(rejected))
+    return Gathered(start, candidates, _activity(connection, start, until), texts)
 
 
 def _with_authorities(connection: sa.Connection, candidates: list[Candidate]) -> list[Candidate]:
@@ -359,6 +378,15 @@ def _with_authorities(connection: sa.Connection, candidates: list[Candidate]) ->
 
 def _candidate(m: sa.RowMapping) -> Candidate:
     themes = tuple(ThemeMatch.from_json(t) for t in m["themes"] or ())
+    relevant = bool(m["relevant"])
+    if m["label"] in ("relevant", "wrong_theme"):
+        relevant = True
+    if m["label"] == "wrong_theme":
+        # The reader's themes, in the classifier's order where it had them, with its evidence.
+        chosen = set(m["label_themes"] or ())
+        by_id = {t.theme_id: t for t in themes}
+        order = [t for t in by_id if t in chosen] + sorted(chosen - by_id.keys())
+        themes = tuple(ThemeMatch(t, 1.0, by_id[t].evidence if t in by_id else ()) for t in order)
     return Candidate(
         id=m["id"],
         url=m["url"],
@@ -366,7 +394,7 @@ def _candidate(m: sa.RowMapping) -> Candidate:
         source=m["source_name"],
         published_at=m["published_at"] if m["date_status"] == "ok" else None,
         first_seen_at=m["first_seen_at"],
-        relevant=bool(m["relevant"]),
+        relevant=relevant,
         relevance=float(m["relevance"] or 0.0),
         themes=themes,
         text=m["text"],

@@ -9,13 +9,16 @@ from sqlmodel import col, select
 from monitor.models import StatusReport
 from monitor.storage.articles import ArticleStore
 from monitor.storage.db import read_session, wrap_errors
+from monitor.storage.feedback import FeedbackStore
 from monitor.storage.meta import MetaStore
+from monitor.storage.metrics import MetricsStore
+from monitor.storage.search import SearchStore
 from monitor.storage.sources import SourceStore
 from monitor.storage.tables import ArticleRow, ClassificationRow
 
 
-class Store(SourceStore, ArticleStore, MetaStore):
-    """Sources, articles and meta values of one database."""
+class Store(SourceStore, ArticleStore, SearchStore, FeedbackStore, MetricsStore, MetaStore):
+    """Sources, articles (listed, searched, labelled by readers) and meta values."""
 
     def status(self) -> StatusReport:
         sources = self.list_sources()

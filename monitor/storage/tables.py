@@ -227,3 +227,58 @@ class ArticleAuthorityRow(SQLModel, table=True):
     grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
     previous_grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
     evidence: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+
+
+class FeedbackRow(SQLModel, table=True):
+    """A reader's label for an article: from a digest's feedback link (`who` is the address
+    the link was sent to) or from the web app (the signed-in user). One per article and
+    reader: a later label from the same reader replaces the earlier one. The classifier's own
+    answer stays in `classification`."""
+
+    __tablename__ = "feedback"
+    __table_args__ = (sa.UniqueConstraint("article_id", "who"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), nullable=False, index=True
+        )
+    )
+    digest_id: int | None = Field(
+        default=None,
+        sa_column=sa.Column(sa.Integer, sa.ForeignKey("digest.id", ondelete="SET NULL")),
+    )
+    who: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    label: str = Field(sa_column=sa.Column(sa.String(16), nullable=False))
+    themes: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    created_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+
+
+class ArticleLabelRow(SQLModel, table=True):
+    """The readers' current label of an article (the latest feedback on it), which wins over
+    the classifier's answer in the web views and in later digests."""
+
+    __tablename__ = "article_label"
+
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    label: str = Field(sa_column=sa.Column(sa.String(16), nullable=False, index=True))
+    themes: list[str] | None = Field(default=None, sa_column=sa.Column(sa.JSON))
+    who: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    updated_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+
+
+# Full-text search lives outside the models: an FTS5 table with its triggers on SQLite, a
+# generated tsvector column with a GIN index on PostgreSQL (migration 20261201_web). Schema
+# comparisons (tests, autogenerate) skip these names.
+SEARCH_OBJECTS = frozenset({"article_fts", "search_vector", "ix_article_search_vector"})
+
+
+def is_modelled(name: str | None, type_: str, parent_names: object = None) -> bool:
+    """An alembic `include_name` hook: False for the search objects the models do not own."""
+    if name is None:
+        return True
+    return not (name in SEARCH_OBJECTS or name.startswith("article_fts_"))

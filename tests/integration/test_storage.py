@@ -23,7 +23,9 @@ NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
 
 def _diff(engine: sa.Engine) -> list[object]:
     with engine.connect() as connection:
-        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        context = MigrationContext.configure(
+            connection, opts={"compare_type": True, "include_name": tables.is_modelled}
+        )
         return list(compare_metadata(context, tables.metadata))
 
 

@@ -1,0 +1,345 @@
+"""The articles as the web app lists them: filters, full-text search, one article in full,
+and theme counts per month. Readers' labels (`article_label`) win over the classifier's.
+
+Search: SQLite FTS5 (`article_fts`, porter stemming) and PostgreSQL full-text search (the
+generated `article.search_vector`, English stemming, GIN index); see migration 20261201_web.
+Queries are parsed here into plain words (`parse_search`), so no query syntax of either
+database ever reaches it from a user: a stray quote or operator cannot make a query fail.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any, cast
+
+import sqlalchemy as sa
+
+from monitor.models import (
+    ArticleDetail,
+    ArticleFilter,
+    ArticleLabel,
+    ArticlePage,
+    ArticleRowView,
+    ArticleSummary,
+    DateStatus,
+    FeedbackLabel,
+    Origin,
+    SearchTerms,
+    ThemeMatch,
+)
+from monitor.storage.base import (
+    ARTICLES,
+    CLASSIFICATIONS,
+    DIGEST_ITEMS,
+    DIGESTS,
+    LABELS,
+    SEEN_KEYS,
+    StoreBase,
+    aware,
+)
+from monitor.storage.db import wrap_errors
+from monitor.storage.feedback import feedback_records
+
+# Markers around matched words in snippets (the stored text never holds control characters).
+MARK_START, MARK_END = "\x02", "\x03"
+MAX_TERMS = 16
+MAX_TERM_WORDS = 12
+MAX_WORD_CHARS = 64
+_TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
+_WORD = re.compile(r"\w+")
+# Label values that make an article relevant whatever the classifier said.
+RELEVANT_LABELS = ("relevant", "wrong_theme")
+
+
+def parse_search(query: str | None) -> SearchTerms:
+    """Words, "quoted phrases" (an unclosed quote runs to the end) and `-word` / `-"phrase"`
+    exclusions; everything else (punctuation, operators) separates words. Bounded: at most
+    MAX_TERMS terms of MAX_TERM_WORDS words of MAX_WORD_CHARS characters."""
+    include: list[tuple[str, ...]] = []
+    exclude: list[tuple[str, ...]] = []
+    text = unicodedata.normalize("NFKC", (query or "")[:4096])
+    for match in _TERM.finditer(text):
+        negated = bool(match.group(1) or match.group(3))
+        body = match.group(2) if match.group(2) is not None else match.group(4)
+        words = tuple(w[:MAX_WORD_CHARS].casefold() for w in _WORD.findall(body or ""))
+        words = words[:MAX_TERM_WORDS]
+        if not words:
+            continue
+        target = exclude if negated else include
+        if len(include) + len(exclude) < MAX_TERMS and words not in target:
+            target.append(words)
+    return SearchTerms(tuple(include), tuple(exclude))
+
+
+def _fts5(terms: Sequence[tuple[str, ...]]) -> str:
+    """An FTS5 MATCH string: each term a quoted phrase (words only, so nothing to escape)."""
+    return " ".join('"' + " ".join(words) + '"' for words in terms)
+
+
+def _label(row: Any) -> ArticleLabel | None:
+    m = row._mapping
+    if m["label"] is None:
+        return None
+    themes = m["label_themes"]
+    return ArticleLabel(
+        label=cast(FeedbackLabel, m["label"]),
+        themes=tuple(themes) if themes is not None else None,
+        who=m["label_who"],
+        updated_at=aware(m["label_at"]) or m["label_at"],
+    )
+
+
+def _summary(row: Any) -> ArticleSummary:
+    m = row._mapping
+    themes = m["themes"] or ()
+    return ArticleSummary(
+        id=m["id"],
+        url=m["url"],
+        title=m["title"],
+        source=m["source_name"],
+        origin=cast(Origin, m["origin"]),
+        published=m["published_at"],
+        date_status=cast(DateStatus, m["date_status"]),
+        fetched_at=m["first_seen_at"],
+        relevant=m["relevant"],
+        relevance=m["relevance"],
+        themes=tuple(str(t["id"]) for t in themes),
+        extraction_error=m["extraction_error"],
+    )
+
+
+class SearchStore(StoreBase):
+    # --- the conditions -------------------------------------------------------------------
+
+    def _has_theme(self, column: sa.ColumnElement[Any], theme: str, *, ids: bool) -> Any:
+        """`column` (JSON) holds the theme: a list of {"id": ...} objects, or of ids."""
+        if self.is_postgresql:
+            wanted = [{"id": theme}] if ids else [theme]
+            return sa.cast(column, sa.dialects.postgresql.JSONB).op("@>")(
+                sa.cast(sa.literal(json.dumps(wanted)), sa.dialects.postgresql.JSONB)
+            )
+        each = sa.func.json_each(column).table_valued("value")
+        value = sa.func.json_extract(each.c.value, "$.id") if ids else each.c.value
+        return sa.exists(sa.select(sa.literal(1)).select_from(each).where(value == theme))
+
+    def _search_condition(self, terms: SearchTerms) -> list[Any]:
+        a = ARTICLES
+        conditions: list[Any] = []
+        if self.is_postgresql:
+            vector: sa.ColumnElement[Any] = sa.literal_column("article.search_vector")
+            for words in terms.include:
+                query = sa.func.phraseto_tsquery("english", " ".join(words))
+                conditions.append(vector.op("@@")(query))
+            for words in terms.exclude:
+                query = sa.func.phraseto_tsquery("english", " ".join(words))
+                conditions.append(sa.not_(vector.op("@@")(query)))
+            return conditions
+        fts = sa.table("article_fts", sa.column("rowid"))
+        match = sa.literal_column("article_fts").op("MATCH")
+        if terms.include:
+            found = sa.select(fts.c.rowid).where(match(_fts5(terms.include)))
+            conditions.append(a.c.id.in_(found))
+        for words in terms.exclude:
+            found = sa.select(fts.c.rowid).where(match(_fts5([words])))
+            conditions.append(a.c.id.not_in(found))
+        return conditions
+
+    def _conditions(self, f: ArticleFilter) -> list[Any]:
+        a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
+        conditions: list[Any] = []
+        unlabelled = lab.c.label.is_(None)
+        if f.relevant == "relevant":
+            conditions.append(
+                sa.or_(lab.c.label.in_(RELEVANT_LABELS), unlabelled & c.c.relevant.is_(True))
+            )
+        elif f.relevant == "near":
+            conditions.append(
+                unlabelled & c.c.relevant.is_(False) & (c.c.relevance >= f.near_miss_floor)
+            )
+        elif f.relevant == "not":
+            conditions.append(
+                sa.or_(
+                    lab.c.label == "not_relevant",
+                    unlabelled & c.c.relevant.is_(False) & (c.c.relevance < f.near_miss_floor),
+                )
+            )
+        if f.theme is not None:
+            conditions.append(
+                sa.or_(
+                    (sa.or_(unlabelled, lab.c.label == "relevant"))
+                    & self._has_theme(c.c.themes, f.theme, ids=True),
+                    (lab.c.label == "wrong_theme")
+                    & self._has_theme(lab.c.themes, f.theme, ids=False),
+                )
+            )
+        if f.source is not None:
+            conditions.append(a.c.source_id == f.source)
+        if f.since is not None:
+            conditions.append(a.c.sort_at >= f.since)
+        if f.until is not None:
+            conditions.append(a.c.sort_at < f.until)
+        if f.origin is not None:
+            conditions.append(a.c.origin == f.origin)
+        conditions.extend(self._search_condition(f.search))
+        return conditions
+
+    # --- reading ------------------------------------------------------------------------
+
+    def _columns(self) -> list[Any]:
+        a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
+        return [
+            a.c.id,
+            a.c.url,
+            a.c.title,
+            a.c.source_name,
+            a.c.origin,
+            a.c.published_at,
+            a.c.date_status,
+            a.c.first_seen_at,
+            a.c.extraction_error,
+            c.c.relevant,
+            c.c.relevance,
+            c.c.themes,
+            lab.c.label,
+            lab.c.themes.label("label_themes"),
+            lab.c.who.label("label_who"),
+            lab.c.updated_at.label("label_at"),
+        ]
+
+    def _joined(self, *columns: Any) -> sa.Select[Any]:
+        a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
+        return sa.select(*columns).select_from(
+            a.outerjoin(c, c.c.article_id == a.c.id).outerjoin(lab, lab.c.article_id == a.c.id)
+        )
+
+    def find_articles(self, f: ArticleFilter, *, page: int = 1, per_page: int = 50) -> ArticlePage:
+        """One page of the articles matching `f`, newest first (by trusted publication date,
+        else first sight). `page` counts from 1; a page past the end is empty."""
+        a = ARTICLES
+        query = (
+            self._joined(*self._columns())
+            .where(*self._conditions(f))
+            .order_by(a.c.sort_at.desc(), a.c.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+        with wrap_errors("searching articles"), self.engine.connect() as connection:
+            rows = list(connection.execute(query))
+            has_next = len(rows) > per_page
+            rows = rows[:per_page]
+            snippets = (
+                self._snippets(connection, [r.id for r in rows], f.search)
+                if f.search.include
+                else {}
+            )
+        views = tuple(ArticleRowView(_summary(r), _label(r), snippets.get(r.id)) for r in rows)
+        return ArticlePage(views, page, per_page, has_next)
+
+    def _snippets(
+        self, connection: sa.Connection, ids: list[int], terms: SearchTerms
+    ) -> dict[int, str]:
+        if not ids:
+            return {}
+        if self.is_postgresql:
+            query: Any = None
+            for words in terms.include:
+                one = sa.func.phraseto_tsquery("english", " ".join(words))
+                query = one if query is None else query.op("&&")(one)
+            options = (
+                f"StartSel={MARK_START}, StopSel={MARK_END}, MaxWords=30, MinWords=12, "
+                'MaxFragments=2, FragmentDelimiter=" … "'
+            )
+            rows = connection.execute(
+                sa.select(
+                    ARTICLES.c.id,
+                    sa.func.ts_headline("english", ARTICLES.c.text, query, options),
+                ).where(ARTICLES.c.id.in_(ids))
+            )
+            return {int(r[0]): str(r[1]) for r in rows}
+        rows = connection.execute(
+            sa.text(
+                "SELECT rowid, snippet(article_fts, 1, char(2), char(3), ' … ', 24) "
+                "FROM article_fts WHERE article_fts MATCH :q AND rowid IN "
+                "(SELECT value FROM json_each(:ids))"
+            ),
+            {"q": _fts5(terms.include), "ids": json.dumps(ids)},
+        )
+        return {int(r[0]): str(r[1]) for r in rows}
+
+    def article_detail(self, article_id: int) -> ArticleDetail | None:
+        a, c, k = ARTICLES, CLASSIFICATIONS, SEEN_KEYS
+        query = self._joined(
+            *self._columns(),
+            a.c.text,
+            a.c.entry_url,
+            a.c.author,
+            a.c.site_name,
+            a.c.published_raw,
+            c.c.classifier,
+        ).where(a.c.id == article_id)
+        with wrap_errors("reading an article"), self.engine.connect() as connection:
+            row = connection.execute(query).first()
+            if row is None:
+                return None
+            identities = connection.execute(
+                sa.select(k.c.kind, sa.func.count())
+                .where(k.c.article_id == article_id)
+                .group_by(k.c.kind)
+                .order_by(k.c.kind)
+            ).all()
+            digests = connection.execute(
+                sa.select(DIGESTS.c.id, DIGESTS.c.period, DIGEST_ITEMS.c.kind)
+                .join(DIGESTS, DIGESTS.c.id == DIGEST_ITEMS.c.digest_id)
+                .where(DIGEST_ITEMS.c.article_id == article_id)
+                .order_by(DIGESTS.c.id)
+            ).all()
+            feedback = feedback_records(connection, article_id=article_id)
+        m = row._mapping
+        return ArticleDetail(
+            summary=_summary(row),
+            text=m["text"],
+            entry_url=m["entry_url"],
+            author=m["author"],
+            site_name=m["site_name"],
+            published_raw=m["published_raw"],
+            classifier=m["classifier"],
+            theme_matches=tuple(ThemeMatch.from_json(t) for t in m["themes"] or ()),
+            identities=tuple((str(kind), int(n)) for kind, n in identities),
+            digests=tuple((int(i), str(p), str(kind)) for i, p, kind in digests),
+            label=_label(row),
+            feedback=tuple(feedback),
+        )
+
+    def theme_months(self, since: datetime) -> list[tuple[str, str, int]]:
+        """(month "YYYY-MM", theme id, relevant articles) since `since`, by the classifier's
+        themes (a reader's "wrong theme" label replaces them; "not relevant" drops them)."""
+        if self.is_postgresql:
+            sql = (
+                "SELECT to_char(a.sort_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, "
+                "t.theme, count(*) FROM article a "
+                "JOIN classification c ON c.article_id = a.id "
+                "LEFT JOIN article_label l ON l.article_id = a.id "
+                "CROSS JOIN LATERAL (SELECT j->>'id' AS theme FROM json_array_elements("
+                "CASE WHEN l.label IS NULL OR l.label = 'relevant' THEN c.themes "
+                "ELSE '[]'::json END) j UNION ALL SELECT x FROM json_array_elements_text("
+                "CASE WHEN l.label = 'wrong_theme' THEN l.themes ELSE '[]'::json END) x) t "
+                "WHERE a.sort_at >= :since GROUP BY month, t.theme"
+            )
+        else:
+            sql = (
+                "SELECT strftime('%Y-%m', a.sort_at) AS month, "
+                "coalesce(json_extract(j.value, '$.id'), j.value) AS theme, count(*) "
+                "FROM article a JOIN classification c ON c.article_id = a.id "
+                "LEFT JOIN article_label l ON l.article_id = a.id, "
+                "json_each(CASE WHEN l.label IS NULL OR l.label = 'relevant' THEN c.themes "
+                "WHEN l.label = 'wrong_theme' THEN l.themes ELSE '[]' END) j "
+                "WHERE a.sort_at >= :since GROUP BY month, theme"
+            )
+        since_value: Any = since if self.is_postgresql else since.strftime("%Y-%m-%d %H:%M:%S")
+        with wrap_errors("counting themes"), self.engine.connect() as connection:
+            rows = connection.execute(sa.text(sql), {"since": since_value})
+            return sorted((str(m), str(t), int(n)) for m, t, n in rows)

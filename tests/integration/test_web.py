@@ -1,0 +1,324 @@
+"""The web app over real HTTP (uvicorn on 127.0.0.1), on SQLite and PostgreSQL: pages,
+search, filters, hostile input, feedback links, authentication, CSRF and headers."""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import re
+from collections.abc import Iterator
+from datetime import timedelta
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from monitor.app import App, open_app
+from monitor.config import load_settings
+from monitor.errors import ConfigError
+from monitor.models import Classification, ThemeMatch, utcnow
+from monitor.storage.search import parse_search
+from monitor.tokens import FeedbackClaim, Signer
+from monitor.web.server import WebServer
+from tests.support.builders import stored_article
+from tests.support.web import csrf_of, serve
+
+EVIDENCE = "Ofsted inspectors judged the council's children's services inadequate."
+HOSTILE = "<script>alert(1)</script> \u202egnp.exe <img src=x onerror=alert(2)>"
+
+
+def _add(app: App, n: int, title: str, text: str, *, relevant: bool = True, url: str = "") -> int:
+    now = utcnow()
+    article = stored_article(
+        url or f"https://news.example.org/{n}", title, text, now - timedelta(hours=n + 1)
+    )
+    themes = (ThemeMatch("judgements-ratings", 0.8, (EVIDENCE,)),) if relevant else ()
+    found = app.store.add_article(
+        article, Classification(relevant, 0.9 if relevant else 0.2, themes, "test"), now
+    )
+    assert found is not None
+    return found
+
+
+@pytest.fixture
+def filled(app: App) -> App:
+    _add(app, 1, "Council rated inadequate by Ofsted", f"Intro.\n{EVIDENCE}\nMore text here.")
+    _add(app, 2, "Fostering review published", "Foster carers and social workers spoke.")
+    _add(app, 3, "School league tables", "A school story about exams.", relevant=False)
+    _add(app, 4, HOSTILE, "Hostile text.", url="javascript:alert(3)")
+    return app
+
+
+@pytest.fixture
+def site(monkeypatch: pytest.MonkeyPatch, filled: App) -> Iterator[str]:
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    monkeypatch.setenv("MONITOR_BASE_URL", "http://127.0.0.1:1")
+    web_app = open_app(load_settings())
+    with serve(web_app) as url:
+        yield url
+    web_app.close()
+
+
+PAGES = [
+    "/articles",
+    "/articles?relevant=relevant",
+    "/search?q=ofsted",
+    "/themes",
+    "/sources",
+    "/digests",
+    "/digests/preview",
+    "/status",
+    "/api/articles",
+    "/api/sources",
+    "/api/digests",
+    "/api/feedback",
+    "/api/status",
+    "/api/openapi.json",
+    "/metrics",
+]
+
+
+def test_every_page_renders_with_the_security_headers(site: str) -> None:
+    for path in PAGES:
+        response = httpx.get(site + path)
+        assert response.status_code == 200, path
+        assert "default-src 'self'" in response.headers["content-security-policy"], path
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert response.headers["referrer-policy"] == "no-referrer"
+    framed = httpx.get(site + "/digests/preview/message")
+    assert "sandbox" in framed.headers["content-security-policy"]
+    assert "frame-ancestors 'self'" in framed.headers["content-security-policy"]
+
+
+def test_filters_and_pagination(site: str) -> None:
+    relevant = httpx.get(site + "/api/articles", params={"relevant": "relevant"}).json()
+    titles = [a["title"] for a in relevant["articles"]]
+    assert "School league tables" not in titles and "Council rated inadequate by Ofsted" in titles
+    assert set(relevant["articles"][0]) >= {
+        "id",
+        "url",
+        "title",
+        "source",
+        "origin",
+        "published",
+        "date_status",
+        "fetched_at",
+        "relevant",
+        "relevance",
+        "themes",
+        "extraction_error",
+    }
+    near = httpx.get(site + "/api/articles", params={"relevant": "near"}).json()
+    assert [a["title"] for a in near["articles"]] == ["School league tables"]
+    themed = httpx.get(site + "/api/articles", params={"theme": "judgements-ratings"}).json()
+    assert len(themed["articles"]) == 3
+    history = httpx.get(site + "/api/articles", params={"origin": "history"}).json()
+    assert history["articles"] == []
+    empty = httpx.get(site + "/api/articles", params={"page": 9999}).json()
+    assert empty["articles"] == [] and not empty["has_next"]
+
+
+def test_search_words_phrases_and_exclusions(site: str) -> None:
+    def titles(q: str) -> set[str]:
+        found = httpx.get(site + "/api/articles", params={"q": q}).json()["articles"]
+        return {a["title"] for a in found}
+
+    assert titles("ofsted") == {"Council rated inadequate by Ofsted"}
+    assert titles("social workers") == {"Fostering review published"}
+    assert titles('"carers and social"') == {"Fostering review published"}
+    assert titles('"social carers"') == set()
+    assert titles("inadequate -ofsted") == set()
+    assert "School league tables" in titles("-ofsted")
+    page = httpx.get(site + "/search", params={"q": "inadequate"}).text
+    assert "<mark>inadequate</mark>" in page or "<mark>Inadequate</mark>" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"page": "-1"},
+        {"page": str(10**30)},
+        {"theme": "no-such-theme"},
+        {"since": "2026-13-45"},
+        {"until": "yesterday"},
+        {"source": "abc"},
+        {"relevant": "maybe"},
+        {"q": "x" * 10_000},
+    ],
+)
+def test_bad_parameters_are_400_never_500(site: str, query: dict[str, str]) -> None:
+    for path in ("/articles", "/api/articles"):
+        assert httpx.get(site + path, params=query).status_code == 400, (path, query)
+
+
+@pytest.mark.parametrize(
+    "q",
+    [
+        '"unbalanced',
+        "AND OR NOT",
+        "NEAR(a b)",
+        "a* ^b",
+        "'; DROP TABLE article; --",
+        "-",
+        '""',
+        "ü\u0000x",
+        "title:x",
+    ],
+)
+def test_search_syntax_never_fails(site: str, q: str) -> None:
+    assert httpx.get(site + "/api/articles", params={"q": q}).status_code == 200
+    assert httpx.get(site + "/search", params={"q": q}).status_code == 200
+
+
+def test_search_parser() -> None:
+    terms = parse_search('care "children\'s homes" -school -"league tables" "open')
+    assert terms.include == (("care",), ("children", "s", "homes"), ("open",))
+    assert terms.exclude == (("school",), ("league", "tables"))
+    assert parse_search("   ").is_empty
+
+
+def test_hostile_titles_and_links_are_inert(site: str) -> None:
+    for path in ("/articles", "/search?q=hostile"):
+        page = httpx.get(site + path).text
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "&lt;script&gt;" in page
+        assert 'href="javascript:' not in page
+        for link in re.findall(r'<a href="(https?://[^"]+)"[^>]*>', page):
+            assert link.startswith(("http://", "https://"))
+        assert all(
+            'rel="noopener noreferrer"' in tag
+            for tag in re.findall(r'<a href="https?://[^>]+>', page)
+        )
+
+
+def test_article_page_highlights_the_evidence(site: str, filled: App) -> None:
+    listing = httpx.get(site + "/api/articles", params={"q": "inadequate"}).json()["articles"]
+    page = httpx.get(f"{site}/articles/{listing[0]['id']}").text
+    assert '<mark class="evidence" data-theme="judgements-ratings"' in page
+    assert "Ofsted inspectors judged the council&#39;s children&#39;s services inadequate." in page
+    assert httpx.get(site + "/articles/999999").status_code == 404
+
+
+def _feedback_link(message: bytes) -> list[str]:
+    parsed = email.message_from_bytes(message, policy=email.policy.default)
+    text = parsed.get_body(preferencelist=("plain",)).get_content()  # type: ignore[union-attr]
+    return re.findall(r"Not relevant: (\S+)", text)
+
+
+def test_feedback_from_a_digest_link(
+    monkeypatch: pytest.MonkeyPatch, filled: App, tmp_path: object
+) -> None:
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    web_app = open_app(load_settings())
+    with serve(web_app) as url:
+        monkeypatch.setenv("MONITOR_BASE_URL", url)
+        mail_app = open_app(load_settings())
+        record, _ = mail_app.digests().create("2026-12-01")
+        message = mail_app.digest_store.message(record.id)
+        assert message is not None
+        links = _feedback_link(message)
+        assert links and all(link.startswith(url + "/feedback/") for link in links)
+        before = len(httpx.get(url + "/api/feedback").json())
+        confirm = httpx.get(links[0])  # what a mail scanner does
+        assert confirm.status_code == 200 and "Nothing is recorded" in confirm.text
+        assert len(httpx.get(url + "/api/feedback").json()) == before
+        for _ in range(2):  # twice is once
+            assert httpx.post(links[0]).status_code == 200
+        recorded = httpx.get(url + "/api/feedback").json()
+        assert len(recorded) == before + 1 and recorded[0]["label"] == "not_relevant"
+        article_id = recorded[0]["article_id"]
+        digest, _ = mail_app.digests().preview(since=utcnow() - timedelta(days=7))
+        assert article_id not in {i.article.id for i in digest.items}
+        mail_app.close()
+        forged = links[0][:-3] + ("AAA" if not links[0].endswith("AAA") else "BBB")
+        assert httpx.post(forged).status_code == 400
+        assert httpx.get(forged).status_code == 400
+    web_app.close()
+
+
+def test_expired_and_foreign_tokens_are_refused() -> None:
+    signer = Signer("k" * 40)
+    token = signer.feedback_token(FeedbackClaim(1, "p", "a@example.org", "relevant"))
+    assert signer.check_feedback(token).article_id == 1
+    with pytest.raises(ValueError, match="expired"):
+        signer.check_feedback(token, max_age=-1)
+    with pytest.raises(ValueError):
+        Signer("other" * 10).check_feedback(token)
+
+
+def test_a_non_local_bind_needs_authentication(monkeypatch: pytest.MonkeyPatch, app: App) -> None:
+    monkeypatch.setenv("MONITOR_WEB_BIND", "0.0.0.0:0")
+    exposed = open_app(load_settings())
+    with pytest.raises(ConfigError, match="MONITOR_WEB_PASSWORD"):
+        WebServer(exposed)
+    exposed.close()
+
+
+def test_password_login_guards_every_route(monkeypatch: pytest.MonkeyPatch, filled: App) -> None:
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    monkeypatch.setenv("MONITOR_WEB_PASSWORD", "correct horse")
+    guarded = open_app(load_settings())
+    web = WebServer(guarded)
+    routes = [r for r in web.asgi.routes if isinstance(r, APIRoute)]
+    web.socket.close()
+    with serve(guarded) as url:
+        for route in routes:
+            path = route.path.replace("{article_id}", "1").replace("{source_id}", "1")
+            path = path.replace("{digest_id}", "1").replace("{token}", "x")
+            for method in route.methods or ():
+                response = httpx.request(method, url + path)
+                if path.startswith(("/healthz", "/login", "/feedback/")):
+                    continue
+                assert response.status_code in (303, 401), (method, path)
+                assert (
+                    "login" in response.headers.get("location", "/login")
+                    or response.status_code == 401
+                )
+        with httpx.Client(base_url=url) as client:
+            client.get("/login")
+            csrf = client.cookies["monitor_csrf"]
+            assert (
+                client.post("/login", data={"password": "wrong", "csrf": csrf}).status_code == 401
+            )
+            ok = client.post("/login", data={"password": "correct horse", "csrf": csrf})
+            assert ok.status_code == 303
+            cookie = ok.headers["set-cookie"]
+            assert "HttpOnly" in cookie and "SameSite=lax" in cookie
+            assert client.get("/articles").status_code == 200
+        with httpx.Client(base_url=url) as attacker:
+            attacker.get("/login")
+            csrf = attacker.cookies["monitor_csrf"]
+            codes = [
+                attacker.post("/login", data={"password": f"guess{i}", "csrf": csrf}).status_code
+                for i in range(7)
+            ]
+            assert codes[-1] == 429
+    guarded.close()
+
+
+def test_csrf_is_required_on_forms(site: str) -> None:
+    with httpx.Client(base_url=site) as client:
+        assert client.post("/sources", data={"url": "https://example.org/feed"}).status_code == 403
+        csrf = csrf_of(client, site)
+        added = client.post(
+            "/sources", data={"url": "https://example.org/feed", "no_check": "on", "csrf": csrf}
+        )
+        assert added.status_code == 303
+        sources = client.get("/api/sources").json()
+        assert [s["url"] for s in sources] == ["https://example.org/feed"]
+        sid = sources[0]["id"]
+        assert client.post(f"/sources/{sid}/remove", data={"csrf": "forged" * 5}).status_code == 403
+        assert client.post(f"/sources/{sid}/remove", data={"csrf": csrf}).status_code == 303
+        assert client.get("/api/sources").json() == []
+
+
+def test_trusted_proxy_header(monkeypatch: pytest.MonkeyPatch, filled: App) -> None:
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    monkeypatch.setenv("MONITOR_WEB_TRUST_PROXY_HEADER", "X-Forwarded-User")
+    proxied = open_app(load_settings())
+    with serve(proxied) as url:
+        assert httpx.get(url + "/articles").status_code == 401
+        assert httpx.get(url + "/articles", headers={"X-Forwarded-User": "ann"}).status_code == 200
+        assert httpx.get(url + "/healthz").status_code in (200, 503)
+    proxied.close()
