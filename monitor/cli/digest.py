@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from monitor.app import App
-from monitor.cli.output import EXIT_FAILED, EXIT_OK, digest_json, parse_since
+from monitor.cli.output import EXIT_FAILED, EXIT_OK, digest_json, parse_since, positive_int
 from monitor.digest.lifecycle import DigestService, SendOutcome
 from monitor.errors import ConfigError, MonitorError
 
@@ -124,11 +124,11 @@ def add_commands(commands: Any) -> None:
     )
     preview.add_argument("--html", metavar="FILE", help="write the HTML part to FILE")
     preview.add_argument("--text", action="store_true", help="print the text part (the default)")
-    preview.set_defaults(func=cmd_digest_preview)
+    preview.set_defaults(func=cmd_digest_preview, read_only=True)
     digest.add_parser(
         "send", help="retry pending digests, then build and send the next one"
     ).set_defaults(func=cmd_digest_send)
     digests = commands.add_parser("digests", help="the digests recorded, newest first")
     digests.add_argument("--json", action="store_true")
-    digests.add_argument("--limit", type=int, metavar="N")
-    digests.set_defaults(func=cmd_digests)
+    digests.add_argument("--limit", type=positive_int, metavar="N", help="at most N digests")
+    digests.set_defaults(func=cmd_digests, read_only=True)

@@ -10,6 +10,7 @@ from typing import Any
 from monitor.models import ArticleSummary, Classification, DigestRecord, PollReport, SourceInfo
 
 EXIT_OK, EXIT_FAILED, EXIT_CONFIG = 0, 1, 2
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a tool whose reader left
 
 
 def iso(value: datetime | None) -> str | None:
@@ -28,6 +29,17 @@ def parse_since(text: str) -> datetime:
     except ValueError as exc:
         raise argparse.ArgumentTypeError(f"not a date: {text!r} (use YYYY-MM-DD)") from exc
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (`--limit`)."""
+    try:
+        value = int(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from exc
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1: {text!r}")
+    return value
 
 
 def source_json(source: SourceInfo) -> dict[str, Any]:

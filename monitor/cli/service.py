@@ -13,9 +13,11 @@ from typing import Any
 
 from monitor.app import App
 from monitor.cli.output import EXIT_OK, digest_json, iso, source_json, when
+from monitor.config import config_file
 from monitor.digest.schedule import digest_trigger, next_fire
 from monitor.service.health import problems
 from monitor.service.scheduler import Service
+from monitor.storage.db import describe_database
 
 log = logging.getLogger(__name__)
 
@@ -29,8 +31,8 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
         log.info("received %s", signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, request_stop)
     code = Service(app, stop).run()
     signal.signal(signal.SIGTERM, signal.SIG_IGN)  # stopped: a repeated SIGTERM changes nothing
     app.close()
@@ -64,10 +66,15 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         first_started=app.first_started(),
         last_digest=last_digest,
     )
+    database = describe_database(s.effective_database_url)
+    settings_file = config_file()
     if args.json:
         print(
             json.dumps(
                 {
+                    "database": database,
+                    "data_dir": str(s.data_dir.absolute()),
+                    "settings_file": str(settings_file) if settings_file else None,
                     "sources_count": status.sources,
                     "articles": status.articles,
                     "relevant": status.relevant,
@@ -107,6 +114,8 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
             )
         holder = sender["instance"] if sender else "no running instance"
         print(f"digest lock: {holder}")
+        print(f"database: {database}; data folder: {s.data_dir.absolute()}")
+        print(f"settings file: {settings_file or 'none (MONITOR_CONFIG is not set)'}")
         print("healthy" if not found else "UNHEALTHY:")
         for problem in found:
             print(f"  {problem}")
@@ -123,4 +132,4 @@ def add_commands(commands: Any) -> None:
     status = commands.add_parser("status", help="counts, source health and the scheduler")
     status.add_argument("--json", action="store_true")
     status.add_argument("--check", action="store_true", help="exit 1 when the service is unhealthy")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, read_only=True)
