@@ -137,6 +137,13 @@ class SourceInfo:
     next_poll_at: datetime | None
     articles: int = 0
 
+    @property
+    def failing(self) -> bool:
+        """Its last poll failed, whoever's fault it was (a success sets both times at once)."""
+        if self.last_polled_at is None:
+            return False
+        return self.last_success_at is None or self.last_success_at < self.last_polled_at
+
 
 @dataclass(frozen=True)
 class NewArticle:

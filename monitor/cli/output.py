@@ -54,6 +54,7 @@ def source_json(source: SourceInfo) -> dict[str, Any]:
         "last_success": iso(source.last_success_at),
         "last_error": source.last_error,
         "consecutive_failures": source.consecutive_failures,
+        "failing": source.failing,
         "next_poll": iso(source.next_poll_at),
     }
 

@@ -15,7 +15,8 @@ from monitor.app import App
 from monitor.cli.output import EXIT_OK, digest_json, iso, source_json, when
 from monitor.config import config_file
 from monitor.digest.schedule import digest_trigger, next_fire
-from monitor.service.health import problems
+from monitor.ingest.pipeline import UNREACHABLE
+from monitor.service.health import OFFLINE, problems
 from monitor.service.scheduler import Service
 from monitor.storage.db import describe_database
 
@@ -58,6 +59,12 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
     last_sent = app.digest_store.latest(sent=True)
     next_digest = next_fire(digest_trigger(s.digest_cron, s.zone), now)
     sender = app.digest_sender()
+    failing = [x for x in status.source_health if x.failing]
+    unreachable = (
+        bool(failing)
+        and len(failing) == status.sources
+        and app.store.get_meta(UNREACHABLE) == "true"
+    )
     found = problems(
         now,
         poll_interval=s.poll_interval,
@@ -65,6 +72,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         last_success=last_success,
         first_started=app.first_started(),
         last_digest=last_digest,
+        unreachable=unreachable,
     )
     database = describe_database(s.effective_database_url)
     settings_file = config_file()
@@ -90,6 +98,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
                         "last_sent_digest": digest_json(last_sent) if last_sent else None,
                         "digest_lock_holder": sender,
                     },
+                    "unreachable": unreachable,
                     "healthy": not found,
                     "problems": found,
                 },
@@ -97,13 +106,15 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
             )
         )
     else:
-        failing = [x for x in status.source_health if x.consecutive_failures]
         print(
             f"{status.sources} sources ({len(failing)} failing), {status.articles} articles, "
             f"{status.relevant} relevant, {status.unclassified} unclassified"
         )
+        if unreachable:
+            print(OFFLINE)
         for x in failing:
-            print(f"  failing: {x.url}: {x.consecutive_failures} in a row: {x.last_error}")
+            streak = f"{x.consecutive_failures} in a row" if x.consecutive_failures else "last poll"
+            print(f"  failing: {x.url}: {streak}: {x.last_error}")
         print(f"last successful poll: {when(last_success)}; next poll due: {when(next_poll)}")
         print(f"next digest: {when(next_digest)} (schedule {s.digest_cron!r}, {s.timezone})")
         if last_digest:

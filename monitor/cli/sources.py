@@ -55,12 +55,16 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
         print(json.dumps([source_json(s) for s in sources], indent=2))
         return EXIT_OK
     for s in sources:
-        health = "ok" if not s.consecutive_failures else f"{s.consecutive_failures} failures"
+        health = "ok"
         if s.last_polled_at is None:
             health = "never polled"
+        elif s.failing:
+            streak = s.consecutive_failures
+            health = f"failing ({streak} in a row)" if streak else "failing (its last poll failed)"
         print(f"{s.id:>4}  {s.name or '-'}\n      {s.url}\n      {s.articles} articles, {health}")
         if s.last_error:
-            print(f"      last error: {s.last_error}")
+            label = "last error" if s.failing else "warning at the last poll"
+            print(f"      {label}: {s.last_error}")
     if not sources:
         print("no sources: add one with `monitor sources add URL`")
     return EXIT_OK

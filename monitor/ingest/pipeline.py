@@ -58,6 +58,10 @@ class _Failure:
     error: SourceError
 
 
+# Meta key: "true" while the last cycle found no source reachable (our network, not theirs).
+UNREACHABLE = "last_poll_unreachable"
+
+
 class Pipeline:
     def __init__(
         self,
@@ -105,6 +109,8 @@ class Pipeline:
         ours = failures_are_ours(len(sources), [f.error for f in failures])
         if ours:
             log.warning("every source failed at the network level: is this machine offline?")
+        if sources:  # what `status` says about the last cycle that polled anything
+            self._store.set_meta(UNREACHABLE, "true" if ours else "false")
         for failure in failures:
             self._record_failure(failure, counted=not ours)
             report.errors.append(f"{failure.source.url}: {failure.error}")

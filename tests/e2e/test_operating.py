@@ -133,3 +133,24 @@ def test_settings_file_errors_name_the_file_and_the_key_as_written(
     monkeypatch.setenv("MONITOR_POLL_INTERVAL", "later")  # the environment wins: named as such
     code, _, err = run(capsys, "status")
     assert code == 2 and "MONITOR_POLL_INTERVAL: not a duration: 'later'" in err
+
+
+def test_status_is_honest_when_no_source_is_reachable(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # .invalid never resolves: each poll fails at the network level, as on a machine offline.
+    for name in ("one", "two"):
+        url = f"http://{name}.example.invalid/feed.xml"
+        assert run(capsys, "sources", "add", "--no-check", url)[0] == 0
+    assert run(capsys, "poll")[0] == 0
+    code, out, _ = run(capsys, "status")
+    assert code == 0
+    assert "2 sources (2 failing)" in out
+    assert "no source reachable: is this machine offline?" in out
+    assert out.count("failing: http://") == 2
+    _, out, _ = run(capsys, "status", "--json")
+    status = json.loads(out)
+    assert status["unreachable"] is True
+    assert all(s["failing"] and s["last_error"] for s in status["sources"])
+    _, out, _ = run(capsys, "sources", "list")
+    assert "ok" not in out.split() and out.count("failing (its last poll failed)") == 2
