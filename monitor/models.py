@@ -226,6 +226,7 @@ class DigestRecord:
     sent_at: datetime | None
     delivered_to: str | None
     last_error: str | None
+    transport: str | None = None  # "smtp", "outbox", or None (recorded before it was kept)
 
 
 @dataclass(frozen=True)

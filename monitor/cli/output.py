@@ -102,8 +102,17 @@ def digest_json(record: DigestRecord) -> dict[str, Any]:
         "next_attempt_at": iso(record.next_attempt_at),
         "sent_at": iso(record.sent_at),
         "delivered_to": record.delivered_to,
+        "transport": record.transport,
         "error": record.last_error,
     }
+
+
+def destination(record: DigestRecord) -> str:
+    """Where a digest goes (or went), truthfully: its recipients only when it is emailed."""
+    if record.transport == "outbox":
+        return "to the outbox"
+    to = ", ".join(record.recipients) or "-"
+    return f"by email to {to}" if record.transport == "smtp" else f"to {to}"
 
 
 def print_report(report: PollReport, *, backfill: bool = False) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run
+from tests.support.smtp import SmtpFactory, free_port
 
 
 def _monitor(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -154,3 +155,58 @@ def test_status_is_honest_when_no_source_is_reachable(
     assert all(s["failing"] and s["last_error"] for s in status["sources"])
     _, out, _ = run(capsys, "sources", "list")
     assert "ok" not in out.split() and out.count("failing (its last poll failed)") == 2
+
+
+def test_a_digest_goes_only_the_way_it_was_recorded_to_go(
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    smtp: SmtpFactory,
+) -> None:
+    monkeypatch.setenv("MONITOR_DIGEST_SEND_EMPTY", "true")
+    monkeypatch.setenv("MONITOR_DIGEST_TO", "a@example.org")
+    monkeypatch.setenv("MONITOR_SMTP_URL", f"smtp://127.0.0.1:{free_port()}")  # nobody there
+    code, out, _ = run(capsys, "digest", "send")
+    assert code == 1 and "will retry" in out
+    _, out, _ = run(capsys, "digests", "--json")
+    (recorded,) = json.loads(out)
+    assert recorded["status"] == "pending" and recorded["transport"] == "smtp"
+
+    monkeypatch.delenv("MONITOR_SMTP_URL")  # a shell without the SMTP settings
+    code, out, _ = run(capsys, "digest", "send")
+    assert code == 1
+    assert (
+        "digest 1: left pending: it was recorded to be emailed to a@example.org, but "
+        "MONITOR_SMTP_URL is not set here" in out
+    )
+    outbox = tmp_path / "data" / "outbox"
+    assert not outbox.exists() or not any(outbox.glob("*-digest-1.eml"))
+    _, out, _ = run(capsys, "digests")
+    (line,) = [x for x in out.splitlines() if x.startswith("   1  ")]
+    assert "pending" in line and line.endswith("by email to a@example.org")
+    _, out, _ = run(capsys, "digests", "--json")
+    assert [d["status"] for d in json.loads(out) if d["id"] == 1] == ["pending"]
+
+    server = smtp()
+    monkeypatch.setenv("MONITOR_SMTP_URL", f"smtp://127.0.0.1:{server.port}")
+    code, out, _ = run(capsys, "digest", "send")
+    assert code == 0 and f"digest 1: sent to smtp://127.0.0.1:{server.port}" in out
+    assert server.messages and all(m.rcpt_tos == ["a@example.org"] for m in server.messages)
+    _, out, _ = run(capsys, "digests", "--json")
+    first = next(d for d in json.loads(out) if d["id"] == 1)
+    assert first["status"] == "sent" and first["delivered_to"] == f"smtp://127.0.0.1:{server.port}"
+
+
+def test_an_outbox_digest_is_not_emailed_and_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("MONITOR_DIGEST_SEND_EMPTY", "true")
+    monkeypatch.setenv("MONITOR_DIGEST_TO", "a@example.org")
+    monkeypatch.setenv("MONITOR_OUTBOX_DIR", "/proc/no-such-outbox")  # cannot be written
+    code, _, _ = run(capsys, "digest", "send")
+    assert code == 1
+    _, out, _ = run(capsys, "digests")
+    assert "to the outbox" in out and "a@example.org" not in out
+    monkeypatch.setenv("MONITOR_SMTP_URL", "smtp://127.0.0.1:1")
+    code, out, _ = run(capsys, "digest", "send")
+    assert code == 1 and "recorded to be written to the outbox" in out
