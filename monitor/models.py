@@ -106,12 +106,18 @@ class PollReport:
     duplicates: int = 0
     page_errors: int = 0
     errors: list[str] = field(default_factory=list)
+    sources_skipped: int = 0  # due, but claimed by another process polling them now
 
     def summary(self) -> str:
+        skipped = (
+            f"; {self.sources_skipped} skipped: another process is polling them"
+            if self.sources_skipped
+            else ""
+        )
         return (
             f"polled {self.sources_polled} sources: {self.sources_unchanged} unchanged, "
             f"{self.sources_failed} failed; {self.new_articles} new articles, "
-            f"{self.duplicates} duplicates skipped, {self.page_errors} page errors"
+            f"{self.duplicates} duplicates skipped, {self.page_errors} page errors{skipped}"
         )
 
     def backfill_summary(self) -> str:
@@ -136,6 +142,7 @@ class SourceInfo:
     consecutive_failures: int
     next_poll_at: datetime | None
     articles: int = 0
+    claimed_until: datetime | None = None  # while a process polls it
 
     @property
     def failing(self) -> bool:

@@ -55,6 +55,7 @@ def source_json(source: SourceInfo) -> dict[str, Any]:
         "last_error": source.last_error,
         "consecutive_failures": source.consecutive_failures,
         "failing": source.failing,
+        "claimed_until": iso(source.claimed_until),
         "next_poll": iso(source.next_poll_at),
     }
 

@@ -112,6 +112,9 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         )
         if unreachable:
             print(OFFLINE)
+        for x in status.source_health:
+            if x.claimed_until and x.claimed_until > now:
+                print(f"  being polled: {x.url} (claimed until {when(x.claimed_until)})")
         for x in failing:
             streak = f"{x.consecutive_failures} in a row" if x.consecutive_failures else "last poll"
             print(f"  failing: {x.url}: {streak}: {x.last_error}")

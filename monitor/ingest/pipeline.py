@@ -93,8 +93,11 @@ class Pipeline:
     async def poll(self, *, force: bool = False) -> PollReport:
         """One cycle over every due source (every source with `force`)."""
         now = self._clock()
+        held = self._store.count_claimed(now, force=force)
         sources = self._store.claim_due_sources(now, hold=self._policy.claim_hold, force=force)
-        report = PollReport()
+        report = PollReport(sources_skipped=held)
+        if held:
+            log.info("%d due sources skipped: another process is polling them", held)
         try:
             outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
         except BaseException:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.cli import run
+from tests.support.servers import LocalServer, Route, wait_for
 from tests.support.smtp import SmtpFactory, free_port
 
 
@@ -210,3 +212,33 @@ def test_an_outbox_digest_is_not_emailed_and_says_so(
     monkeypatch.setenv("MONITOR_SMTP_URL", "smtp://127.0.0.1:1")
     code, out, _ = run(capsys, "digest", "send")
     assert code == 1 and "recorded to be written to the outbox" in out
+
+
+def test_a_sigterm_poll_gives_back_its_claims_and_exits_143(
+    env: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.routes["/slow.xml"] = Route(b"<rss>" + b" " * 4096, stall_after=10)
+    assert run(capsys, "sources", "add", "--no-check", env.url("/slow.xml"))[0] == 0
+    poller = subprocess.Popen(
+        [sys.executable, "-m", "monitor", "poll"],
+        env={**os.environ, "MONITOR_REQUEST_DEADLINE": "120", "MONITOR_READ_TIMEOUT": "120"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert wait_for(lambda: env.hits("/slow.xml") > 0, timeout=30)
+        _, out, _ = run(capsys, "status")
+        assert f"being polled: {env.url('/slow.xml')}" in out
+        code, out, _ = run(capsys, "poll", "--force")
+        assert code == 0 and "1 skipped: another process is polling them" in out
+        poller.send_signal(signal.SIGTERM)
+        _, err = poller.communicate(timeout=60)
+    finally:
+        if poller.poll() is None:
+            poller.kill()
+            poller.wait()
+    assert poller.returncode == 143 and "Traceback" not in err
+    assert "monitor: stopped by SIGTERM" in err
+    (source,) = json.loads(run(capsys, "sources", "list", "--json")[1])
+    assert source["claimed_until"] is None  # given back: the next poll takes it at once
