@@ -27,6 +27,7 @@ from monitor.config import Settings
 from monitor.digest.lifecycle import DigestOptions, DigestService
 from monitor.digest.mailer import Mailer, make_mailer, require_recipients
 from monitor.digest.render import Settings as RenderSettings
+from monitor.errors import NoDatabaseError
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.jobs import ShippedClassifier
 from monitor.ingest.netguard import AllowList
@@ -36,7 +37,15 @@ from monitor.ingest.progress import Progress
 from monitor.ingest.seeds import SeedFeed, load_feeds
 from monitor.ingest.workers import WorkerPool
 from monitor.models import Clock, FeedbackLabel, utcnow
-from monitor.storage.db import is_current, make_engine, schema_lock, upgrade
+from monitor.storage.db import (
+    describe_database,
+    has_schema,
+    is_current,
+    make_engine,
+    schema_lock,
+    sqlite_path,
+    upgrade,
+)
 from monitor.storage.digests import DigestStore
 from monitor.storage.locks import AdvisoryLock, FileLock, is_locked, make_lock
 from monitor.storage.store import Store
@@ -218,14 +227,25 @@ def open_app(
     migrate: bool = True,
     transport: httpx.AsyncBaseTransport | None = None,
     classifier: Classifier | None = None,
+    create: bool = True,
 ) -> App:
     """Connect, apply migrations and, on a new database, subscribe to the default feeds.
 
-    Seed files are read first, so that a broken one fails before anything connects."""
+    With `create=False` (the read-only commands) a database that does not exist yet is not
+    created: NoDatabaseError says where it was looked for. Seed files are read first, so
+    that a broken one fails before anything connects."""
     classify = classifier or build_classifier(settings)
-    feeds = load_feeds(bundled_path("seeds") / "feeds.toml") if settings.load_default_feeds else []
-    engine = make_engine(settings.effective_database_url)
+    # A read-only command never subscribes a database to the default feeds.
+    subscribe = settings.load_default_feeds and create
+    feeds = load_feeds(bundled_path("seeds") / "feeds.toml") if subscribe else []
+    url = settings.effective_database_url
+    path = sqlite_path(url)
+    if not create and path is not None and not path.is_file():
+        raise NoDatabaseError(no_database_message(url))
+    engine = make_engine(url)
     try:
+        if not create and not has_schema(engine):
+            raise NoDatabaseError(no_database_message(url))
         store = Store(engine)
         if migrate:
             with schema_lock(engine):
@@ -234,6 +254,13 @@ def open_app(
         engine.dispose()
         raise
     return App(settings, engine, store, DigestStore(engine), clock, classify, transport)
+
+
+def no_database_message(url: str) -> str:
+    return (
+        f"no database at {describe_database(url)}: start the service with `monitor run`, "
+        "or set MONITOR_DATA_DIR"
+    )
 
 
 def upgrade_database(settings: Settings) -> None:

@@ -10,7 +10,11 @@ MonitorError                 base
 │   ├── ExtractionError      no extractable text
 │   └── WorkerError          a parse/extract worker ran out of time or memory
 ├── StorageError             database unavailable or refusing: abort this run
+│   └── NoDatabaseError      a read-only command found no database (it never creates one)
 └── DeliveryError            SMTP/outbox failure
+
+Outside the hierarchy: Stopped, raised by the CLI's SIGTERM/SIGHUP handler. It is a
+KeyboardInterrupt, so everything that gives back what it took on Ctrl-C does so on a signal.
 """
 
 from __future__ import annotations
@@ -73,6 +77,19 @@ class WorkerError(SourceError):
 
 class StorageError(MonitorError):
     """The database is unavailable or refused a write."""
+
+
+class NoDatabaseError(StorageError):
+    """A read-only command (`status`, `articles`, ...) found no database where the settings
+    point: it refuses to create one there."""
+
+
+class Stopped(KeyboardInterrupt):
+    """The process was asked to stop by a signal (SIGTERM, SIGHUP); exit 128 + signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
 
 
 class DeliveryError(MonitorError):

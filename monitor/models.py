@@ -142,12 +142,18 @@ class PollReport:
     duplicates: int = 0
     page_errors: int = 0
     errors: list[str] = field(default_factory=list)
+    sources_skipped: int = 0  # due, but claimed by another process polling them now
 
     def summary(self) -> str:
+        skipped = (
+            f"; {self.sources_skipped} skipped: another process is polling them"
+            if self.sources_skipped
+            else ""
+        )
         return (
             f"polled {self.sources_polled} sources: {self.sources_unchanged} unchanged, "
             f"{self.sources_failed} failed; {self.new_articles} new articles, "
-            f"{self.duplicates} duplicates skipped, {self.page_errors} page errors"
+            f"{self.duplicates} duplicates skipped, {self.page_errors} page errors{skipped}"
         )
 
     def backfill_summary(self) -> str:
@@ -172,6 +178,14 @@ class SourceInfo:
     consecutive_failures: int
     next_poll_at: datetime | None
     articles: int = 0
+    claimed_until: datetime | None = None  # while a process polls it
+
+    @property
+    def failing(self) -> bool:
+        """Its last poll failed, whoever's fault it was (a success sets both times at once)."""
+        if self.last_polled_at is None:
+            return False
+        return self.last_success_at is None or self.last_success_at < self.last_polled_at
 
 
 @dataclass(frozen=True)
@@ -269,6 +283,7 @@ class DigestRecord:
     sent_at: datetime | None
     delivered_to: str | None
     last_error: str | None
+    transport: str | None = None  # "smtp", "outbox", or None (recorded before it was kept)
 
 
 @dataclass(frozen=True)

@@ -121,6 +121,8 @@ def parse_themes(document: str, source: str = "themes.toml") -> ThemeBook:
     except tomllib.TOMLDecodeError as exc:
         raise SeedError(f"{source}: not valid TOML: {exc}") from exc
     settings = data.get("classifier", {})
+    if not isinstance(settings, dict):
+        raise SeedError(f"{source}: [classifier] must be a table")
     themes: list[Theme] = []
     for number, item in enumerate(data.get("themes", []), start=1):
         theme_id = item.get("id")
@@ -158,11 +160,34 @@ def parse_themes(document: str, source: str = "themes.toml") -> ThemeBook:
         seed_labels[str(seed.get("file"))] = labels
     return ThemeBook(
         themes=tuple(themes),
-        threshold=float(settings.get("theme_threshold", 0.5)),
-        evidence_sentences=int(settings.get("evidence_sentences", 2)),
+        threshold=_setting(settings, source, "theme_threshold", 0.5, float, 0.0, 1.0),
+        evidence_sentences=int(_setting(settings, source, "evidence_sentences", 2, int, 1, 10)),
         seed_labels=seed_labels,
         model_file=str(settings["model"]) if settings.get("model") else None,
     )
+
+
+def _setting(
+    settings: dict[str, object],
+    source: str,
+    key: str,
+    default: float,
+    kind: type[int] | type[float],
+    low: float,
+    high: float,
+) -> float:
+    """A number of the [classifier] table, checked: SeedError names the file and the key."""
+    value = settings.get(key, default)
+    number_ok = isinstance(value, int | float) and not isinstance(value, bool)
+    if not number_ok or (kind is int and not isinstance(value, int)):
+        what = "a whole number" if kind is int else "a number"
+        raise SeedError(f"{source}: [classifier] {key} = {value!r}: must be {what}")
+    assert isinstance(value, int | float)
+    if not low <= value <= high:
+        raise SeedError(
+            f"{source}: [classifier] {key} = {value!r}: must be from {low:g} to {high:g}"
+        )
+    return float(value)
 
 
 def load_themes(path: Path) -> ThemeBook:

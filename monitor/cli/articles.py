@@ -9,7 +9,7 @@ from typing import Any
 from monitor.app import App, gazetteer_path
 from monitor.classify.gazetteer import load_gazetteer
 from monitor.cli.authorities import find_authority
-from monitor.cli.output import EXIT_OK, article_json, parse_since
+from monitor.cli.output import EXIT_OK, article_json, parse_since, positive_int
 
 
 def cmd_articles(app: App, args: argparse.Namespace) -> int:
@@ -33,9 +33,9 @@ def add_commands(commands: Any) -> None:
     articles = commands.add_parser("articles", help="list stored articles, newest first")
     articles.add_argument("--since", type=parse_since, metavar="DATE")
     articles.add_argument("--relevant", action="store_true")
-    articles.add_argument("--limit", type=int, metavar="N")
+    articles.add_argument("--limit", type=positive_int, metavar="N", help="at most N articles")
     articles.add_argument("--json", action="store_true", help="one JSON object per line")
     articles.add_argument(
         "--authority", metavar="NAME_OR_CODE", help="only stories about this council"
     )
-    articles.set_defaults(func=cmd_articles)
+    articles.set_defaults(func=cmd_articles, read_only=True)

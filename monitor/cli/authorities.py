@@ -86,4 +86,4 @@ def add_commands(commands: Any) -> None:
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--region", metavar="R", help='e.g. "North West"')
     parser.add_argument("--grade", metavar="G", choices=GRADES, help=", ".join(GRADES))
-    parser.set_defaults(func=cmd_authorities)
+    parser.set_defaults(func=cmd_authorities, read_only=True)

@@ -10,7 +10,14 @@ from pathlib import Path
 from typing import Any
 
 from monitor.app import App
-from monitor.cli.output import EXIT_FAILED, EXIT_OK, digest_json, parse_since
+from monitor.cli.output import (
+    EXIT_FAILED,
+    EXIT_OK,
+    destination,
+    digest_json,
+    parse_since,
+    positive_int,
+)
 from monitor.digest.lifecycle import DigestService, SendOutcome
 from monitor.errors import ConfigError, MonitorError
 
@@ -49,6 +56,8 @@ def _describe(outcome: SendOutcome) -> str:
         )
     if outcome.status == "failed":
         return f"digest {outcome.digest_id}: failed: {outcome.error}"
+    if outcome.status == "held":
+        return f"digest {outcome.digest_id}: left pending: {outcome.error}"
     return f"digest {outcome.digest_id}: being sent by another process, or already sent"
 
 
@@ -84,7 +93,7 @@ def _send(app: App, service: DigestService) -> int:
         outcomes.append(service.send(record.id))
     for outcome in outcomes:
         print(_describe(outcome))
-    failed = any(o.status in ("retry", "failed") for o in outcomes)
+    failed = any(o.status in ("retry", "failed", "held") for o in outcomes)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -97,8 +106,8 @@ def cmd_digests(app: App, args: argparse.Namespace) -> int:
         print("no digests yet: `monitor digest send` builds and sends one")
     for r in records:
         when = r.sent_at or r.created_at
-        to = ", ".join(r.recipients) or "-"
-        print(f"{r.id:>4}  {when:%Y-%m-%d %H:%M}  {r.status:<8} {r.item_count:>3} stories  to {to}")
+        where = destination(r)
+        print(f"{r.id:>4}  {when:%Y-%m-%d %H:%M}  {r.status:<8} {r.item_count:>3} stories  {where}")
         if r.delivered_to:
             print(f"      delivered: {r.delivered_to}")
         if r.status == "pending" and r.next_attempt_at:
@@ -124,11 +133,11 @@ def add_commands(commands: Any) -> None:
     )
     preview.add_argument("--html", metavar="FILE", help="write the HTML part to FILE")
     preview.add_argument("--text", action="store_true", help="print the text part (the default)")
-    preview.set_defaults(func=cmd_digest_preview)
+    preview.set_defaults(func=cmd_digest_preview, read_only=True)
     digest.add_parser(
         "send", help="retry pending digests, then build and send the next one"
     ).set_defaults(func=cmd_digest_send)
     digests = commands.add_parser("digests", help="the digests recorded, newest first")
     digests.add_argument("--json", action="store_true")
-    digests.add_argument("--limit", type=int, metavar="N")
-    digests.set_defaults(func=cmd_digests)
+    digests.add_argument("--limit", type=positive_int, metavar="N", help="at most N digests")
+    digests.set_defaults(func=cmd_digests, read_only=True)

@@ -40,4 +40,4 @@ def add_commands(commands: Any) -> None:
     )
     export = feedback.add_parser("export", help="the readers' labels of stored articles")
     export.add_argument("--json", action="store_true", help="one `monitor eval` object a line")
-    export.set_defaults(func=cmd_feedback_export)
+    export.set_defaults(func=cmd_feedback_export, read_only=True)

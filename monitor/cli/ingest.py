@@ -71,6 +71,8 @@ def cmd_backfill_urls(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_backfill_feed(app: App, args: argparse.Namespace) -> int:
+    if not is_http_url(args.url):
+        raise ConfigError(f"not an http(s) URL: {args.url!r}")
     try:
         report = run_pipeline(app, "backfill", lambda p: backfill_feed(p, args.url))
     except SourceError as exc:

@@ -14,6 +14,7 @@ from typing import Any
 from monitor.app import App
 from monitor.cli.output import EXIT_OK, when
 from monitor.errors import ConfigError
+from monitor.service.health import OFFLINE
 from monitor.service.scheduler import Service
 from monitor.service.status import service_status
 from monitor.web.server import WebServer
@@ -31,8 +32,8 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
         log.info("received %s", signal.Signals(signum).name)
         stop.set()
 
-    signal.signal(signal.SIGTERM, request_stop)
-    signal.signal(signal.SIGINT, request_stop)
+    for signum in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, request_stop)
     service = Service(app, stop)
     if web is not None:
         web.start()
@@ -58,17 +59,24 @@ def cmd_run(app: App, args: argparse.Namespace) -> int:
 
 def cmd_status(app: App, args: argparse.Namespace) -> int:
     st = service_status(app)
+    now = app.clock()
     if args.json:
         print(json.dumps(st.as_json(), indent=2))
     else:
         r = st.report
-        failing = [x for x in r.source_health if x.consecutive_failures]
+        failing = [x for x in r.source_health if x.failing]
         print(
             f"{r.sources} sources ({len(failing)} failing), {r.articles} articles, "
             f"{r.relevant} relevant, {r.unclassified} unclassified"
         )
+        if st.unreachable:
+            print(OFFLINE)
+        for x in r.source_health:
+            if x.claimed_until and x.claimed_until > now:
+                print(f"  being polled: {x.url} (claimed until {when(x.claimed_until)})")
         for x in failing:
-            print(f"  failing: {x.url}: {x.consecutive_failures} in a row: {x.last_error}")
+            streak = f"{x.consecutive_failures} in a row" if x.consecutive_failures else "last poll"
+            print(f"  failing: {x.url}: {streak}: {x.last_error}")
         print(f"last successful poll: {when(st.last_success)}; next poll due: {when(st.next_poll)}")
         print(f"next digest: {when(st.next_digest)} (schedule {st.schedule!r}, {st.timezone})")
         last_digest = st.last_digest
@@ -80,6 +88,8 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
             )
         holder = st.sender["instance"] if st.sender else "no running instance"
         print(f"digest lock: {holder}")
+        print(f"database: {st.database}; data folder: {st.data_dir}")
+        print(f"settings file: {st.settings_file or 'none (MONITOR_CONFIG is not set)'}")
         print("healthy" if st.healthy else "UNHEALTHY:")
         for problem in st.problems:
             print(f"  {problem}")
@@ -107,4 +117,4 @@ def add_commands(commands: Any) -> None:
     status = commands.add_parser("status", help="counts, source health and the scheduler")
     status.add_argument("--json", action="store_true")
     status.add_argument("--check", action="store_true", help="exit 1 when the service is unhealthy")
-    status.set_defaults(func=cmd_status)
+    status.set_defaults(func=cmd_status, read_only=True)

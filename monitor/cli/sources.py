@@ -55,12 +55,16 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
         print(json.dumps([source_json(s) for s in sources], indent=2))
         return EXIT_OK
     for s in sources:
-        health = "ok" if not s.consecutive_failures else f"{s.consecutive_failures} failures"
+        health = "ok"
         if s.last_polled_at is None:
             health = "never polled"
+        elif s.failing:
+            streak = s.consecutive_failures
+            health = f"failing ({streak} in a row)" if streak else "failing (its last poll failed)"
         print(f"{s.id:>4}  {s.name or '-'}\n      {s.url}\n      {s.articles} articles, {health}")
         if s.last_error:
-            print(f"      last error: {s.last_error}")
+            label = "last error" if s.failing else "warning at the last poll"
+            print(f"      {label}: {s.last_error}")
     if not sources:
         print("no sources: add one with `monitor sources add URL`")
     return EXIT_OK
@@ -80,7 +84,9 @@ def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
     try:
         feeds = read_opml(Path(args.file).read_bytes())
     except OSError as exc:
-        raise ConfigError(f"cannot read {args.file}: {exc}") from exc
+        raise ConfigError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
+    except ConfigError as exc:
+        raise ConfigError(f"{args.file}: {exc}") from exc
     known = {s.url for s in app.store.list_sources()}
     added = 0
     for feed in feeds:
@@ -109,7 +115,7 @@ def add_commands(commands: Any) -> None:
     add.set_defaults(func=cmd_sources_add)
     listing = sources.add_parser("list", help="list sources and their health")
     listing.add_argument("--json", action="store_true")
-    listing.set_defaults(func=cmd_sources_list)
+    listing.set_defaults(func=cmd_sources_list, read_only=True)
     remove = sources.add_parser("remove", help="unsubscribe (articles are kept)")
     remove.add_argument("source", metavar="ID_OR_URL")
     remove.set_defaults(func=cmd_sources_remove)
@@ -117,5 +123,5 @@ def add_commands(commands: Any) -> None:
     importer.add_argument("file", metavar="FILE.opml")
     importer.set_defaults(func=cmd_sources_import)
     sources.add_parser("export", help="print the sources as OPML").set_defaults(
-        func=cmd_sources_export
+        func=cmd_sources_export, read_only=True
     )

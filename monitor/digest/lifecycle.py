@@ -47,13 +47,14 @@ class DigestOptions:
 
 
 # What one send attempt came to.
-SendStatus = Literal["sent", "retry", "failed", "busy"]
+SendStatus = Literal["sent", "retry", "failed", "busy", "held"]
 
 
 @dataclass(frozen=True)
 class SendOutcome:
-    """`status`: sent, retry (pending, tried again at `next_attempt_at`), failed, or busy
-    (another sender holds it, or it was sent meanwhile)."""
+    """`status`: sent, retry (pending, tried again at `next_attempt_at`), failed, busy
+    (another sender holds it, or it was sent meanwhile), or held (recorded for a transport
+    this sender does not have: left pending, `error` says why)."""
 
     digest_id: int
     status: SendStatus
@@ -124,6 +125,12 @@ class DigestService:
         return [self.send(i) for i in self.store.due(self.clock(), ignore_backoff=ignore_backoff)]
 
     def send(self, digest_id: int) -> SendOutcome:
+        recorded = self.store.get(digest_id)
+        if recorded is not None and recorded.status == "pending":
+            reason = self.cannot_send(recorded)
+            if reason:
+                log.debug("digest %s left pending: %s", digest_id, reason)
+                return SendOutcome(digest_id, "held", error=reason)
         claimed = self.store.claim(digest_id, self.clock(), self.lease)
         if claimed is None:
             return SendOutcome(digest_id, "busy")
@@ -144,6 +151,23 @@ class DigestService:
         if receipt.refused:
             log.warning("digest %s: %s", record.id, receipt.refused)
         return SendOutcome(record.id, "sent", where=receipt.where, error=receipt.refused)
+
+    def cannot_send(self, record: DigestRecord) -> str | None:
+        """Why this sender must not send `record` (None when it may): a digest goes only the
+        way it was recorded to go, never to the outbox instead of its recipients."""
+        have = self.mailer.transport
+        if record.transport is None or record.transport == have:
+            return None
+        if record.transport == "smtp":
+            to = ", ".join(record.recipients) or "its recipients"
+            return (
+                f"it was recorded to be emailed to {to}, but MONITOR_SMTP_URL is not set here: "
+                "send it where MONITOR_SMTP_URL is set (beside `monitor run`)"
+            )
+        return (
+            "it was recorded to be written to the outbox, but MONITOR_SMTP_URL is set here: "
+            "send it where MONITOR_SMTP_URL is not set"
+        )
 
     def _failed(self, record: DigestRecord, exc: DeliveryError) -> SendOutcome:
         error = str(exc)
@@ -199,6 +223,7 @@ class DigestService:
                 items=(),
                 item_count=0,
                 near_miss_count=0,
+                transport=self.mailer.transport,
             )
         message = self._render(digest, now, period)
         items: list[tuple[int, str, str | None]] = []
@@ -217,4 +242,5 @@ class DigestService:
             items=tuple(items),
             item_count=digest.story_count,
             near_miss_count=len(digest.near_misses),
+            transport=self.mailer.transport,
         )

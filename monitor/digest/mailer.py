@@ -16,7 +16,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Literal, Protocol
 from urllib.parse import unquote, urlsplit
 
 from monitor.errors import ConfigError, DeliveryError
@@ -41,7 +41,13 @@ class Receipt:
     refused: str | None = None
 
 
+# How a digest travels: recorded with it, so that only a sender with that transport sends it.
+Transport = Literal["smtp", "outbox"]
+
+
 class Mailer(Protocol):
+    transport: Transport
+
     def deliver(self, delivery: Delivery) -> Receipt: ...
 
     def describe(self) -> str: ...
@@ -116,6 +122,8 @@ def _redact(url: str) -> str:
 class SmtpMailer:
     """Sends over SMTP. STARTTLS is used whenever the server offers it and is required when
     there is a password; certificates are always verified (MONITOR_SMTP_CA_FILE adds a CA)."""
+
+    transport: Transport = "smtp"
 
     def __init__(self, server: SmtpServer) -> None:
         self.server = server
@@ -212,6 +220,8 @@ def _smtp_errors(where: str) -> Iterator[None]:
 class OutboxMailer:
     """Writes each digest as an .eml file (the embedded default when no SMTP server is set).
     A retry of the same digest replaces its file, so the outbox never holds two copies."""
+
+    transport: Transport = "outbox"
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder

@@ -24,6 +24,10 @@ def read_opml(document: bytes) -> list[OpmlFeed]:
         root = etree.fromstring(document, parser=parser)
     except etree.XMLSyntaxError as exc:
         raise ConfigError(f"not a readable OPML file: {exc}") from exc
+    if etree.QName(root).localname != "opml":
+        raise ConfigError(
+            f"not an OPML file: its root element is <{etree.QName(root).localname}>, not <opml>"
+        )
     feeds = []
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()

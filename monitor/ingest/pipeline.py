@@ -58,6 +58,10 @@ class _Failure:
     error: SourceError
 
 
+# Meta key: "true" while the last cycle found no source reachable (our network, not theirs).
+UNREACHABLE = "last_poll_unreachable"
+
+
 class Pipeline:
     def __init__(
         self,
@@ -89,8 +93,11 @@ class Pipeline:
     async def poll(self, *, force: bool = False) -> PollReport:
         """One cycle over every due source (every source with `force`)."""
         now = self._clock()
+        held = self._store.count_claimed(now, force=force)
         sources = self._store.claim_due_sources(now, hold=self._policy.claim_hold, force=force)
-        report = PollReport()
+        report = PollReport(sources_skipped=held)
+        if held:
+            log.info("%d due sources skipped: another process is polling them", held)
         try:
             outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
         except BaseException:
@@ -105,6 +112,8 @@ class Pipeline:
         ours = failures_are_ours(len(sources), [f.error for f in failures])
         if ours:
             log.warning("every source failed at the network level: is this machine offline?")
+        if sources:  # what `status` says about the last cycle that polled anything
+            self._store.set_meta(UNREACHABLE, "true" if ours else "false")
         for failure in failures:
             self._record_failure(failure, counted=not ours)
             report.errors.append(f"{failure.source.url}: {failure.error}")

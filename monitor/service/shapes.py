@@ -25,6 +25,8 @@ def source_json(source: SourceInfo) -> dict[str, Any]:
         "last_success": iso(source.last_success_at),
         "last_error": source.last_error,
         "consecutive_failures": source.consecutive_failures,
+        "failing": source.failing,
+        "claimed_until": iso(source.claimed_until),
         "next_poll": iso(source.next_poll_at),
     }
 
@@ -73,5 +75,6 @@ def digest_json(record: DigestRecord) -> dict[str, Any]:
         "next_attempt_at": iso(record.next_attempt_at),
         "sent_at": iso(record.sent_at),
         "delivered_to": record.delivered_to,
+        "transport": record.transport,
         "error": record.last_error,
     }

@@ -7,10 +7,13 @@ from datetime import datetime
 from typing import Any
 
 from monitor.app import App
+from monitor.config import config_file
 from monitor.digest.schedule import digest_trigger, next_fire
+from monitor.ingest.pipeline import UNREACHABLE
 from monitor.models import DigestRecord, StatusReport
 from monitor.service.health import problems
 from monitor.service.shapes import digest_json, iso, source_json
+from monitor.storage.db import describe_database
 
 
 @dataclass(frozen=True)
@@ -25,6 +28,11 @@ class ServiceStatus:
     problems: tuple[str, ...]
     schedule: str
     timezone: str
+    # The last cycle reached no source at all: the machine looks offline.
+    unreachable: bool
+    database: str  # the database URL, password masked
+    data_dir: str
+    settings_file: str | None
 
     @property
     def healthy(self) -> bool:
@@ -34,6 +42,9 @@ class ServiceStatus:
         """The shape of `monitor status --json`."""
         r = self.report
         return {
+            "database": self.database,
+            "data_dir": self.data_dir,
+            "settings_file": self.settings_file,
             "sources_count": r.sources,
             "articles": r.articles,
             "relevant": r.relevant,
@@ -49,6 +60,7 @@ class ServiceStatus:
                 "last_sent_digest": digest_json(self.last_sent) if self.last_sent else None,
                 "digest_lock_holder": self.sender,
             },
+            "unreachable": self.unreachable,
             "healthy": self.healthy,
             "problems": list(self.problems),
         }
@@ -60,6 +72,13 @@ def service_status(app: App) -> ServiceStatus:
     report = app.store.status()
     next_poll, last_success = app.store.polling_summary()
     last_digest = app.digest_store.latest()
+    failing = [x for x in report.source_health if x.failing]
+    unreachable = (
+        bool(failing)
+        and len(failing) == report.sources
+        and app.store.get_meta(UNREACHABLE) == "true"
+    )
+    settings_file = config_file()
     found = problems(
         now,
         poll_interval=s.poll_interval,
@@ -67,6 +86,7 @@ def service_status(app: App) -> ServiceStatus:
         last_success=last_success,
         first_started=app.first_started(),
         last_digest=last_digest,
+        unreachable=unreachable,
     )
     return ServiceStatus(
         report=report,
@@ -79,4 +99,8 @@ def service_status(app: App) -> ServiceStatus:
         problems=tuple(found),
         schedule=s.digest_cron,
         timezone=s.timezone,
+        unreachable=unreachable,
+        database=describe_database(s.effective_database_url),
+        data_dir=str(s.data_dir.absolute()),
+        settings_file=str(settings_file) if settings_file else None,
     )

@@ -39,7 +39,14 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise ConfigError(
+                    f"cannot create the folder {folder} for the database: "
+                    f"{exc.strerror or exc} (set MONITOR_DATA_DIR to a folder you can write)"
+                ) from exc
         engine = sa.create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
         _configure_sqlite(engine)
         return engine
@@ -51,6 +58,36 @@ def make_engine(url: str) -> Engine:
         f"unsupported database {parsed.get_backend_name()!r}: use sqlite:///PATH or "
         "postgresql+psycopg://USER@HOST/DB"
     )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file of a SQLite URL (None for PostgreSQL or an in-memory database)."""
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError:
+        return None
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:"):
+        return None
+    return Path(database)
+
+
+def describe_database(url: str) -> str:
+    """The database for people to read: a SQLite file's absolute path, or the URL with its
+    password masked."""
+    path = sqlite_path(url)
+    if path is not None:
+        return str(path.absolute())
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except sa.exc.ArgumentError:
+        return "(not a database URL)"
+
+
+def has_schema(engine: Engine) -> bool:
+    """Whether the database was ever set up by monitor (it has a migration version)."""
+    with wrap_errors("reading the schema version"), engine.connect() as connection:
+        return sa.inspect(connection).has_table("alembic_version")
 
 
 def _configure_sqlite(engine: Engine) -> None:

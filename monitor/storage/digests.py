@@ -61,6 +61,7 @@ class DigestDraft:
     items: tuple[tuple[int, str, str | None], ...]  # (article id, kind, theme id), in order
     item_count: int
     near_miss_count: int
+    transport: str | None = None  # "smtp" or "outbox": how it must be sent
 
 
 @dataclass(frozen=True)
@@ -259,6 +260,7 @@ def _insert(
             item_count=draft.item_count,
             near_miss_count=draft.near_miss_count,
             attempts=0,
+            transport=draft.transport,
         )
         .returning(DIGESTS.c.id)
     ).scalar_one()

@@ -35,6 +35,7 @@ def _source_info(row: SourceRow, articles: int = 0) -> SourceInfo:
         consecutive_failures=row.consecutive_failures,
         next_poll_at=row.next_poll_at,
         articles=articles,
+        claimed_until=row.claimed_until,
     )
 
 
@@ -128,6 +129,16 @@ class SourceStore(StoreBase):
                     .values(claimed_until=now + hold)
                 )
             return claimed
+
+    def count_claimed(self, now: datetime, *, force: bool = False) -> int:
+        """Sources another process holds now (due ones only, unless `force`)."""
+        query = sa.select(sa.func.count()).where(SOURCES.c.claimed_until > now)
+        if not force:
+            query = query.where(
+                sa.or_(SOURCES.c.next_poll_at.is_(None), SOURCES.c.next_poll_at <= now)
+            )
+        with wrap_errors("reading sources"), self.engine.connect() as connection:
+            return int(connection.execute(query).scalar_one())
 
     def release_source_claims(
         self, ids: Iterable[int] | None = None, *, claimed_until: datetime | None = None

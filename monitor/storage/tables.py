@@ -185,6 +185,9 @@ class DigestRow(SQLModel, table=True):
     sent_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
     delivered_to: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
     last_error: str | None = Field(default=None, sa_column=sa.Column(sa.Text))
+    # How it was meant to go when it was recorded: "smtp" (to `recipients`) or "outbox";
+    # NULL for digests recorded before this was kept (any sender may send those).
+    transport: str | None = Field(default=None, sa_column=sa.Column(sa.String(16)))
 
 
 class DigestItemRow(SQLModel, table=True):

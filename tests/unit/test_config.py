@@ -11,10 +11,16 @@ from monitor.errors import ConfigError
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 
-def test_defaults_work_offline_with_a_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_defaults_work_offline_with_a_sqlite_file_in_the_user_data_folder(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
     monkeypatch.delenv("MONITOR_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     settings = load_settings()
-    assert settings.effective_database_url == "sqlite:///data/monitor.db"
+    assert settings.data_dir == tmp_path / "xdg" / "monitor"
+    assert settings.effective_database_url == f"sqlite:///{tmp_path}/xdg/monitor/monitor.db"
+    monkeypatch.chdir(tmp_path)  # the same wherever the command runs
+    assert load_settings().data_dir == settings.data_dir
     assert settings.allow_hosts == []
     assert settings.poll_interval == 1800
 

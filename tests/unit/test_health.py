@@ -73,3 +73,20 @@ def test_digest_failing() -> None:
     [problem] = check(last_digest=retrying)
     assert "not getting through (3 attempts): connection refused" in problem
     assert check(last_digest=replace(SENT, status="pending", attempts=0)) == []
+
+
+def test_no_source_reachable_is_said_in_one_line_once_the_grace_is_over() -> None:
+    def offline(last_success: datetime) -> list[str]:
+        return problems(
+            NOW,
+            poll_interval=1800.0,
+            sources=12,
+            last_success=last_success,
+            first_started=NOW - timedelta(days=3),
+            last_digest=SENT,
+            unreachable=True,
+        )
+
+    assert offline(NOW - timedelta(minutes=89)) == []
+    [problem] = offline(NOW - timedelta(minutes=91))
+    assert problem.startswith("no source reachable: is this machine offline?")
