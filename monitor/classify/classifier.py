@@ -81,14 +81,29 @@ class Classifier:
         matches.sort(key=lambda m: (-m.score, m.theme_id))
         return Classification(True, relevance, tuple(matches), self.version)
 
-    def theme_table(self, title: str, text: str) -> list[list[float]]:
-        """score[theme][sentence] for an article, headline first, whatever its relevance:
-        what a theme model is trained on."""
+    def theme_evidence(self, title: str, text: str) -> dict[str, tuple[str, ...]]:
+        """Each theme's best evidence sentences, whether or not the theme was given: what
+        `monitor eval --errors` shows for a theme the classifier missed."""
+        sentences = self._sentences(title, text)
+        table = self._sentence_scores(sentences)
+        return {
+            theme.id: choose_evidence(
+                [s.text for s in sentences], [s.words for s in sentences], row, 2
+            )
+            for theme, row in zip(self.book.themes, table, strict=True)
+        }
+
+    def _sentences(self, title: str, text: str) -> list[_Sentence]:
         title, text = normalise(title or ""), normalise(text or "")
         lines = split_sentences(text)
         if lines and lines[0] == title:
             lines = lines[1:]
-        return self._sentence_scores([_Sentence(s, content_words(s)) for s in [title, *lines] if s])
+        return [_Sentence(s, content_words(s)) for s in [title, *lines] if s]
+
+    def theme_table(self, title: str, text: str) -> list[list[float]]:
+        """score[theme][sentence] for an article, headline first, whatever its relevance:
+        what a theme model is trained on."""
+        return self._sentence_scores(self._sentences(title, text))
 
     def _choose(self, table: list[list[float]]) -> list[tuple[int, float]]:
         """(theme index, score) of the themes the article gets."""

@@ -15,6 +15,8 @@ class Scores:
     recall: float
     f1: float
     support: int
+    wrong: int = 0  # assigned but not in the labels (false positives)
+    missed: int = 0  # in the labels but not assigned (false negatives)
 
     def as_dict(self) -> dict[str, float | int]:
         return {
@@ -22,6 +24,8 @@ class Scores:
             "recall": self.recall,
             "f1": self.f1,
             "support": self.support,
+            "wrong": self.wrong,
+            "missed": self.missed,
         }
 
 
@@ -34,7 +38,12 @@ def scores(true_positive: int, false_positive: int, false_negative: int) -> Scor
     )
     f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     return Scores(
-        round(precision, 4), round(recall, 4), round(f1, 4), true_positive + false_negative
+        round(precision, 4),
+        round(recall, 4),
+        round(f1, 4),
+        true_positive + false_negative,
+        false_positive,
+        false_negative,
     )
 
 
@@ -147,7 +156,8 @@ def format_evaluation(report: Evaluation) -> str:
     lines = [
         f"{report.articles} articles",
         "",
-        f"{'':24} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}",
+        f"{'':24} {'precision':>9} {'recall':>7} {'F1':>6} {'support':>8}"
+        f" {'wrong':>6} {'missed':>6}",
         _row("relevance", report.relevance),
         "",
     ]
@@ -166,4 +176,33 @@ def format_evaluation(report: Evaluation) -> str:
 
 
 def _row(name: str, s: Scores) -> str:
-    return f"{name:24} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.support:8d}"
+    return (
+        f"{name:24} {s.precision:9.3f} {s.recall:7.3f} {s.f1:6.3f} {s.support:8d}"
+        f" {s.wrong:6d} {s.missed:6d}"
+    )
+
+
+@dataclass(frozen=True)
+class Mistake:
+    """One theme the classifier got wrong for one article, and the sentences behind it: the
+    evidence it gave (`wrong`) or the best sentences it found but did not trust (`missed`)."""
+
+    theme: str
+    kind: str  # "wrong" or "missed"
+    article: str
+    sentences: tuple[str, ...]
+
+
+def format_mistakes(mistakes: Sequence[Mistake]) -> str:
+    """`monitor eval --errors`: the mistakes grouped by theme, wrong ones first."""
+    lines: list[str] = []
+    for theme in dict.fromkeys(m.theme for m in mistakes):
+        for kind in ("wrong", "missed"):
+            found = [m for m in mistakes if m.theme == theme and m.kind == kind]
+            if not found:
+                continue
+            lines += ["", f"{theme}: {kind} ({len(found)})"]
+            for m in found:
+                lines.append(f"  {m.article}")
+                lines += [f"      > {s}" for s in m.sentences] or ["      (no sentence for it)"]
+    return "\n".join(lines[1:])

@@ -9,12 +9,15 @@ from pathlib import Path
 from typing import IO, Any
 
 from monitor.app import App, build_classifier, open_app, theme_model_path
+from monitor.classify import Classifier
 from monitor.classify.evaluate import (
     GoldPair,
     Labelled,
+    Mistake,
     evaluate,
     evaluate_authorities,
     format_evaluation,
+    format_mistakes,
 )
 from monitor.classify.features import theme_features
 from monitor.classify.labelled import BadLine, InputArticle, read_articles
@@ -23,7 +26,7 @@ from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.ingest.progress import make_progress
-from monitor.models import AuthorityMatch
+from monitor.models import AuthorityMatch, Classification
 
 
 def _open_input(path: str) -> IO[str]:
@@ -65,6 +68,7 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     classify = build_classifier(settings)
     pairs: list[tuple[Labelled, Labelled]] = []
     councils: list[tuple[list[GoldPair], tuple[AuthorityMatch, ...]]] = []
+    mistakes: list[Mistake] = []
     gazetteer = classify.gazetteer
     bad = 0
     items: list[InputArticle | BadLine]
@@ -82,6 +86,8 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
         gold = Labelled(bool(item.relevant), frozenset(item.themes or ()))
         predicted = Labelled(bool(result.relevant), frozenset(m.theme_id for m in result.themes))
         pairs.append((gold, predicted))
+        if args.errors:
+            mistakes += _mistakes(classify, item, gold, result)
         if item.authorities is not None:
             labels = [
                 (found.code if (found := gazetteer.resolve(a.name)) else None, a.grade)
@@ -92,10 +98,29 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     if councils:
         report.authorities = evaluate_authorities(councils, gazetteer)
     if args.json:
-        print(json.dumps(report.as_dict(), indent=2))
+        document = report.as_dict()
+        if args.errors:
+            document["errors"] = [vars(m) for m in mistakes]
+        print(json.dumps(document, indent=2))
     else:
         print(format_evaluation(report))
+        if args.errors and mistakes:
+            print(f"\n{format_mistakes(mistakes)}")
     return EXIT_FAILED if bad else EXIT_OK
+
+
+def _mistakes(
+    classify: Classifier, item: InputArticle, gold: Labelled, result: Classification
+) -> list[Mistake]:
+    """The themes of one article the classifier gave wrongly or missed, with their sentences."""
+    given = {m.theme_id: m.evidence for m in result.themes}
+    name = f"{item.id}: {item.title}" if item.id is not None else item.title
+    found = [Mistake(t, "wrong", name, given[t]) for t in sorted(set(given) - gold.themes)]
+    missed = sorted(gold.themes - set(given))
+    if missed:
+        evidence = classify.theme_evidence(item.title, item.text)
+        found += [Mistake(t, "missed", name, evidence.get(t, ())) for t in missed]
+    return found
 
 
 def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
@@ -164,6 +189,11 @@ def add_commands(commands: Any) -> None:
         "--feedback", action="store_true", help="score against the readers' stored labels"
     )
     evaluation.add_argument("--json", action="store_true", help="one machine-readable object")
+    evaluation.add_argument(
+        "--errors",
+        action="store_true",
+        help="also list each mistake: the article, the theme, and the sentences behind it",
+    )
     evaluation.set_defaults(func=cmd_eval, raw=True)
     train = commands.add_parser(
         "train", help="fit the theme model on labelled JSON Lines (no database)"

@@ -81,7 +81,7 @@ def test_eval_prints_the_scores_and_json(capsys: pytest.CaptureFixture[str]) -> 
     code, out, _ = run(capsys, "eval", str(DEV_SET), "--json")
     report = json.loads(out)
     assert report["articles"] >= 160
-    assert set(report["relevance"]) == {"precision", "recall", "f1", "support"}
+    assert set(report["relevance"]) == {"precision", "recall", "f1", "support", "wrong", "missed"}
     assert (
         len(report["themes"]) == 9 and 0 < report["micro_f1"] <= 1 and 0 < report["macro_f1"] <= 1
     )
@@ -122,6 +122,8 @@ def test_eval_reports_authority_scores(tmp_path: Path, capsys: pytest.CaptureFix
         "recall",
         "f1",
         "support",
+        "wrong",
+        "missed",
         "grade_accuracy",
         "grade_pairs",
     }
