@@ -11,6 +11,7 @@ from typing import Literal
 
 from monitor.classify.grades import SEVERITY
 from monitor.digest.dedupe import group_same_stories
+from monitor.digest.lede import lede
 from monitor.models import AuthorityMatch, Candidate, SourceActivity
 
 # Articles scoring at least this, but below the classifier's threshold, are near misses.
@@ -37,6 +38,7 @@ class DigestItem:
     tags: tuple[str, ...]
     evidence: tuple[str, ...]
     also: tuple[Candidate, ...]
+    summary: str | None = None  # the story's lede
 
 
 @dataclass(frozen=True)
@@ -196,13 +198,15 @@ def _item(story: list[Candidate], theme_names: Mapping[str, str]) -> DigestItem:
     lead, others = story[0], story[1:]
     known = [m for m in lead.themes if m.theme_id in theme_names]
     top = known[0] if known else None
+    summary = lede(lead.title, lead.text)
     evidence = top.evidence[:2] if top and top.evidence else (_excerpt(lead),)
     return DigestItem(
         article=lead,
         theme_id=top.theme_id if top else None,
         tags=tuple(theme_names[m.theme_id] for m in known[1:]),
-        evidence=tuple(e for e in evidence if e),
+        evidence=tuple(e for e in evidence if e and e != summary),
         also=tuple(sorted(others, key=lambda c: (c.first_seen_at, c.id))),
+        summary=summary,
     )
 
 
