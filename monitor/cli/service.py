@@ -9,7 +9,7 @@ import os
 import signal
 import sys
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from monitor.app import App
 from monitor.cli.output import EXIT_OK, when
@@ -17,7 +17,9 @@ from monitor.errors import ConfigError
 from monitor.service.health import OFFLINE
 from monitor.service.scheduler import Service
 from monitor.service.status import service_status
-from monitor.web.server import WebServer
+
+if TYPE_CHECKING:
+    from monitor.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ EXIT_UNHEALTHY = 1
 
 def cmd_run(app: App, args: argparse.Namespace) -> int:
     stop = threading.Event()
-    web = WebServer(app) if app.settings.web_bind.strip() else None  # ConfigError: exit 2
+    web = _web_server(app) if app.settings.web_bind.strip() else None  # ConfigError: exit 2
 
     def request_stop(signum: int, _frame: object) -> None:
         log.info("received %s", signal.Signals(signum).name)
@@ -102,8 +104,16 @@ def cmd_web(app: App, args: argparse.Namespace) -> int:
     """Only the web app (for more web processes beside the pollers, on PostgreSQL)."""
     if not app.settings.web_bind.strip():
         raise ConfigError("MONITOR_WEB_BIND is empty: set HOST:PORT for `monitor web`")
-    WebServer(app).run()
+    _web_server(app).run()
     return EXIT_OK
+
+
+def _web_server(app: App) -> WebServer:
+    """The web app's server. Imported here: the web framework costs every other command a
+    third of a second at start-up."""
+    from monitor.web.server import WebServer
+
+    return WebServer(app)
 
 
 def add_commands(commands: Any) -> None:
