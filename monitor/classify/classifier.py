@@ -21,6 +21,7 @@ MODEL_CLASSIFIER_VERSION = "lexical-2+model"
 RELEVANCE_THRESHOLD = 0.3
 # A sentence this close to an exemplar (cosine of content words) counts as evidence.
 _SIMILARITY_FLOOR = 0.25
+_FLOOR_INVERSE_SQUARED = 16  # 1 / _SIMILARITY_FLOOR ** 2
 _SENTENCES_PER_THEME = 3
 _SENTENCE_CAP = 2.0
 
@@ -133,13 +134,19 @@ class Classifier:
         return [[min(max(score, 0.0), _SENTENCE_CAP) for score in row] for row in table]
 
     def _closeness(self, words: frozenset[str]) -> dict[int, float]:
-        """theme -> the cosine of content words between the sentence and its nearest exemplar
-        (for the themes with an exemplar sharing a word)."""
+        """theme -> the cosine of content words between the sentence and its nearest exemplar,
+        for the themes with an exemplar closer than _SIMILARITY_FLOOR (the only ones that
+        count as evidence)."""
         index = self._exemplar_index
         shared = Counter([e for word in words if word in index for e in index[word]])
         best: dict[int, float] = {}
+        size = len(words)
+        sizes = self._exemplar_sizes
         for e, count in shared.items():
-            similarity = count / math.sqrt(len(words) * self._exemplar_sizes[e])
+            # cosine > floor, in whole numbers: skips the sqrt for the many weak overlaps
+            if count * count * _FLOOR_INVERSE_SQUARED <= size * sizes[e]:
+                continue
+            similarity = count / math.sqrt(size * sizes[e])
             t = self._exemplar_themes[e]
             if similarity > best.get(t, 0.0):
                 best[t] = similarity

@@ -91,4 +91,5 @@ def test_content_words_and_exemplar_closeness_are_the_straightforward_ones() -> 
             words = re.findall(r"[a-z0-9]+(?:'[a-z]+)?", sentence.lower())
             assert content_words(sentence) == {stem(w) for w in words if w not in STOPWORDS}
             found = classifier._closeness(content_words(sentence))
-            assert found == reference_closeness(classifier, content_words(sentence))
+            reference = reference_closeness(classifier, content_words(sentence))
+            assert found == {t: c for t, c in reference.items() if c > 0.25}
