@@ -95,7 +95,12 @@ class App:
 
     def workers(self) -> WorkerPool:
         s = self.settings
-        return WorkerPool(s.workers, timeout=s.worker_timeout, memory_mb=s.worker_memory_mb)
+        return WorkerPool(
+            s.workers,
+            timeout=s.worker_timeout,
+            memory_mb=s.worker_memory_mb,
+            idle=s.worker_idle,
+        )
 
     def poll_policy(self) -> PollPolicy:
         s = self.settings

@@ -65,6 +65,7 @@ BAD_SETTINGS = [
     {"MONITOR_FEED_MAX_BYTES": "-1"},
     {"MONITOR_MAX_REDIRECTS": "-1"},
     {"MONITOR_WORKER_MEMORY_MB": "-1"},
+    {"MONITOR_WORKER_IDLE": "0"},
     {"MONITOR_POLL_INTERVAL": "0"},
     {"MONITOR_POLL_INTERVAL": "soon"},
     {"MONITOR_TIMEZONE": "Mars/Olympus"},
