@@ -121,9 +121,14 @@ class App:
 
     @contextlib.asynccontextmanager
     async def pipeline(
-        self, progress: Progress | None = None, *, workers: WorkerPool | None = None
+        self,
+        progress: Progress | None = None,
+        *,
+        workers: WorkerPool | None = None,
+        log_failures: bool = True,
     ) -> AsyncIterator[Pipeline]:
-        """A pipeline with its own fetcher, and its own worker pool unless one is given."""
+        """A pipeline with its own fetcher, and its own worker pool unless one is given;
+        `log_failures=False` for a command that prints each failure in its summary."""
         with contextlib.ExitStack() as stack:
             pool = workers or stack.enter_context(self.workers())
             async with self.fetcher() as fetcher:
@@ -135,6 +140,7 @@ class App:
                     self.poll_policy(),
                     self.clock,
                     progress,
+                    log_failures=log_failures,
                 )
 
     # --- digests -------------------------------------------------------------------------

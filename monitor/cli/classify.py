@@ -23,7 +23,7 @@ from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.ingest.progress import make_progress
-from monitor.models import AuthorityMatch
+from monitor.models import AuthorityMatch, plural
 
 
 def _open_input(path: str) -> IO[str]:
@@ -146,7 +146,7 @@ def cmd_reclassify(app: App, args: argparse.Namespace) -> int:
             progress.advance()
     finally:
         progress.close()
-    print(f"reclassified {sum(counts.values())} articles: {counts[True]} relevant")
+    print(f"reclassified {plural(sum(counts.values()), 'article')}: {counts[True]} relevant")
     return EXIT_OK
 
 

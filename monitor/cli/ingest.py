@@ -28,7 +28,8 @@ def run_pipeline(
     progress = make_progress(label)
 
     async def run() -> PollReport:
-        async with app.pipeline(progress) as pipeline:
+        # Each failure is printed once, in the summary, rather than logged as well.
+        async with app.pipeline(progress, log_failures=False) as pipeline:
             return await job(pipeline)
 
     try:

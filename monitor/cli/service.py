@@ -14,6 +14,7 @@ from typing import Any
 from monitor.app import App
 from monitor.cli.output import EXIT_OK, when
 from monitor.errors import ConfigError
+from monitor.models import plural
 from monitor.service.health import OFFLINE
 from monitor.service.scheduler import Service
 from monitor.service.status import service_status
@@ -66,7 +67,8 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         r = st.report
         failing = [x for x in r.source_health if x.failing]
         print(
-            f"{r.sources} sources ({len(failing)} failing), {r.articles} articles, "
+            f"{plural(r.sources, 'source')} ({len(failing)} failing), "
+            f"{plural(r.articles, 'article')}, "
             f"{r.relevant} relevant, {r.unclassified} unclassified"
         )
         if st.unreachable:
@@ -84,7 +86,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
             sent_or_made = when(last_digest.sent_at or last_digest.created_at)
             print(
                 f"last digest: {last_digest.id}, {last_digest.status}, "
-                f"{last_digest.item_count} stories, {sent_or_made}"
+                f"{plural(last_digest.item_count, 'story', 'stories')}, {sent_or_made}"
             )
         holder = st.sender["instance"] if st.sender else "no running instance"
         print(f"digest lock: {holder}")

@@ -11,9 +11,10 @@ from typing import Any
 
 from monitor.app import App
 from monitor.cli.output import EXIT_FAILED, EXIT_OK, source_json
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import BlockedURLError, ConfigError, SourceError
 from monitor.ingest.discovery import Discovery, discover_feed
 from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
+from monitor.models import plural
 from monitor.urls import is_http_url
 
 
@@ -33,6 +34,9 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
 
     try:
         found = asyncio.run(find())
+    except BlockedURLError as exc:  # --no-check would only fail at every poll
+        print(f"not added: {url}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except SourceError as exc:
         print(f"not added: {url}: {exc}", file=sys.stderr)
         print("use --no-check to add it anyway (e.g. a feed that is down today)", file=sys.stderr)
@@ -42,7 +46,8 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
     where = f" (found on the page {found.from_page})" if found.from_page else ""
     print(
         f"added source {source.id}: {found.feed_url}{where}: {name or 'untitled feed'}, "
-        f"{len(found.feed.entries)} entries listed now (the next poll ingests them)"
+        f"{plural(len(found.feed.entries), 'entry', 'entries')} listed now (the next poll "
+        "ingests them)"
     )
     for other in found.other_feeds:
         print(f"  the page also links {other}")
@@ -61,7 +66,8 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
         elif s.failing:
             streak = s.consecutive_failures
             health = f"failing ({streak} in a row)" if streak else "failing (its last poll failed)"
-        print(f"{s.id:>4}  {s.name or '-'}\n      {s.url}\n      {s.articles} articles, {health}")
+        articles = plural(s.articles, "article")
+        print(f"{s.id:>4}  {s.name or '-'}\n      {s.url}\n      {articles}, {health}")
         if s.last_error:
             label = "last error" if s.failing else "warning at the last poll"
             print(f"      {label}: {s.last_error}")
@@ -95,7 +101,7 @@ def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
         app.store.add_source(feed.url, feed.name, None, app.clock())
         known.add(feed.url)
         added += 1
-    print(f"imported {added} sources ({len(feeds) - added} already subscribed)")
+    print(f"imported {plural(added, 'source')} ({len(feeds) - added} already subscribed)")
     return EXIT_OK
 
 

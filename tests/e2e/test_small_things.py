@@ -1,0 +1,80 @@
+"""What a user notices: the words of refusals and summaries, each failure said once, exit codes."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import pytest
+
+from monitor.app import open_app
+from monitor.config import load_settings
+from tests.support.cli import run
+from tests.support.servers import LocalServer
+
+
+def test_a_loopback_feed_is_refused_in_one_line_naming_the_allow_list(
+    news: LocalServer, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("MONITOR_ALLOW_HOSTS")
+    code, out, err = run(capsys, "sources", "add", news.url("/feed.xml"))
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1, err
+    assert f"MONITOR_ALLOW_HOSTS={news.host}" in err and "--no-check" not in err
+
+
+def test_already_subscribed_is_a_failure_not_a_usage_error(
+    news: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run(capsys, "sources", "add", news.url("/feed.xml"))[0] == 0
+    code, _, err = run(capsys, "sources", "add", news.url("/feed.xml"))
+    assert code == 1 and "already subscribed" in err
+
+
+def test_one_of_each_is_said_in_the_singular_and_each_failure_once(
+    news: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, out, _ = run(capsys, "sources", "add", news.url("/feed.xml"))
+    assert code == 0 and "2 entries listed now" in out
+    run(capsys, "sources", "add", news.url("/down.xml"), "--no-check")
+    code, out, err = run(capsys, "poll")
+    assert code == 0
+    assert "polled 2 sources: 0 unchanged, 1 failed; 2 new articles" in out
+    # The failure is in the summary, and nowhere else.
+    assert (out + err).count("/down.xml") == 1, out + err
+    news.routes.pop("/down.xml", None)
+    code, _, _ = run(capsys, "sources", "remove", news.url("/down.xml"))
+    code, out, _ = run(capsys, "poll", "--force")
+    assert "polled 1 source: 1 unchanged, 0 failed; 0 new articles, 0 duplicates" in out
+    code, out, _ = run(capsys, "status")
+    assert out.startswith("1 source (0 failing), 2 articles, 1 relevant")
+
+
+def test_digest_send_beside_a_running_service_names_it_in_words(
+    env: LocalServer, db_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The lock is held by this process; `digest send` runs as another."""
+    app = open_app(load_settings())
+    lock = app.digest_lock()
+    try:
+        assert lock.acquire()
+        app.record_digest_sender("carehost:4242", datetime(2026, 12, 1, 7, 0, tzinfo=UTC))
+        done = subprocess.run(
+            [sys.executable, "-m", "monitor", "digest", "send"],
+            env=dict(os.environ),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        lock.release()
+        app.close()
+    assert done.returncode == 1
+    assert done.stderr == (
+        "monitor: digests are being sent by the service on carehost (process 4242), sending "
+        "digests since 2026-12-01 07:00 UTC: it sends pending digests itself; stop it to send "
+        "one by hand\n"
+    )
