@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import re
+import struct
 import subprocess
 import sys
+import termios
 from datetime import UTC, datetime
 
 import pytest
@@ -78,3 +83,40 @@ def test_digest_send_beside_a_running_service_names_it_in_words(
         "digests since 2026-12-01 07:00 UTC: it sends pending digests itself; stop it to send "
         "one by hand\n"
     )
+
+
+def test_the_progress_bar_counts_entries_and_log_lines_go_above_it(news: LocalServer) -> None:
+    """`monitor poll` on a terminal (a real pseudo-terminal as its stderr)."""
+    env = dict(os.environ)
+    add = [sys.executable, "-m", "monitor", "sources", "add", news.url("/feed.xml")]
+    subprocess.run(add, env=env, check=True, capture_output=True, timeout=60)
+    main, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    try:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "monitor", "poll"],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=terminal,
+        )
+        os.close(terminal)
+        screen = b""
+        while True:
+            try:
+                chunk = os.read(main, 4096)
+            except OSError:  # EIO: the command ended and closed the terminal
+                break
+            if not chunk:
+                break
+            screen += chunk
+        out, _ = process.communicate(timeout=60)
+    finally:
+        os.close(main)
+    assert process.returncode == 0 and b"polled 1 source" in out
+    text = screen.decode(errors="replace")
+    assert "poll: 0 entries" in text or "/2 entries" in text, text
+    assert "item" not in text
+    logged = [part for part in re.split(r"[\r\n]", text) if " INFO monitor" in part]
+    assert logged, text
+    for line in logged:  # each log line starts a line of its own, never inside the bar
+        assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* INFO monitor", line), repr(line)
