@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import fcntl
+import json
 import os
 import pty
 import re
@@ -10,14 +11,15 @@ import struct
 import subprocess
 import sys
 import termios
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from monitor.app import open_app
 from monitor.config import load_settings
+from tests.support.builders import SCHOOL_STORY, Item, hours_ago, rss
 from tests.support.cli import run
-from tests.support.servers import LocalServer
+from tests.support.servers import LocalServer, Route
 
 
 def test_a_loopback_feed_is_refused_in_one_line_naming_the_allow_list(
@@ -120,3 +122,61 @@ def test_the_progress_bar_counts_entries_and_log_lines_go_above_it(news: LocalSe
     assert logged, text
     for line in logged:  # each log line starts a line of its own, never inside the bar
         assert re.match(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\S* INFO monitor", line), repr(line)
+
+
+def test_articles_show_themes_and_undated_ones_as_undated_filtered_on_first_seen(
+    news: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # A page that gives no date anywhere (no metadata, no copyright year).
+    paragraphs = "".join(f"<p>{p}</p>" for p in SCHOOL_STORY.paragraphs)
+    undated_page = f"<html><body><article><h1>Hillside</h1>{paragraphs}</article></body></html>"
+    news.routes["/news/undated"] = Route(undated_page.encode(), content_type="text/html")
+    news.routes["/mixed.xml"] = Route(
+        rss(
+            [
+                Item("Northmoor inadequate", news.url("/news/northmoor"), "n", hours_ago(240)),
+                Item("Hillside good", news.url("/news/undated"), "h", pub_date=None),
+            ]
+        )
+    )
+    run(capsys, "sources", "add", news.url("/mixed.xml"))
+    assert run(capsys, "poll")[0] == 0
+    code, out, _ = run(capsys, "articles")
+    assert code == 0
+    lines = out.splitlines()
+    dated = lines.index(next(line for line in lines if "Northmoor" in line))
+    assert re.match(r"\d{4}-\d\d-\d\d  ", lines[dated])
+    assert "| relevant | judgements-ratings" in lines[dated + 1]  # its themes
+    undated = lines.index(next(line for line in lines if "Hillside" in line))
+    assert lines[undated].startswith("undated     ")
+    assert "| first seen " in lines[undated + 1]
+    # --since: the dated article by its publication date (ten days ago), the undated one by
+    # when it was first seen (now).
+    since = (datetime.now(UTC) - timedelta(days=2)).strftime("%Y-%m-%d")
+    code, out, _ = run(capsys, "articles", "--since", since)
+    assert "Hillside" in out and "Northmoor" not in out
+
+
+def test_article_shows_one_article_with_its_classification_and_digests(
+    news: LocalServer, capsys: pytest.CaptureFixture[str]
+) -> None:
+    run(capsys, "sources", "add", news.url("/feed.xml"))
+    run(capsys, "poll")
+    rows = [json.loads(line) for line in run(capsys, "articles", "--json")[1].splitlines()]
+    relevant = next(r for r in rows if r["relevant"])
+    assert run(capsys, "digest", "send")[0] == 0
+    code, out, _ = run(capsys, "article", str(relevant["id"]))
+    assert code == 0
+    assert out.startswith(f"#{relevant['id']}  {relevant['title']}\n")
+    assert "relevant (relevance " in out and "themes:\n  judgements-ratings " in out
+    assert "\n    > " in out  # evidence sentences
+    assert "councils:" in out and "digests: digest 1 (manual/" in out
+    assert "inadequate" in out.split("digests:")[1]  # the text follows
+    shape = json.loads(run(capsys, "article", str(relevant["id"]), "--json")[1])
+    assert shape["id"] == relevant["id"] and shape["digests"][0]["id"] == 1
+    assert shape["theme_matches"][0]["evidence"] and "authorities" in shape
+    code, _, err = run(capsys, "article", "999")
+    assert (
+        code == 1
+        and err == "monitor: no article 999: `monitor articles` lists them with their ids\n"
+    )
