@@ -159,7 +159,9 @@ def add_commands(commands: Any) -> None:
     evaluation = commands.add_parser(
         "eval", help="precision, recall and F1 of the classifier on labelled JSON Lines"
     )
-    evaluation.add_argument("file", metavar="IN.jsonl", nargs="?")
+    evaluation.add_argument(
+        "file", metavar="IN.jsonl", nargs="?", help="labelled articles (`relevant`, `themes`)"
+    )
     evaluation.add_argument(
         "--feedback", action="store_true", help="score against the readers' stored labels"
     )

@@ -159,6 +159,6 @@ def add_commands(commands: Any) -> None:
         "send", help="retry pending digests, then build and send the next one"
     ).set_defaults(func=cmd_digest_send)
     digests = commands.add_parser("digests", help="the digests recorded, newest first")
-    digests.add_argument("--json", action="store_true")
+    digests.add_argument("--json", action="store_true", help="a JSON array of the digests")
     digests.add_argument("--limit", type=positive_int, metavar="N", help="at most N digests")
     digests.set_defaults(func=cmd_digests, read_only=True)

@@ -108,15 +108,36 @@ def cmd_web(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+RUN_SETTINGS = """settings that matter (environment variables; in the MONITOR_CONFIG file, the same
+names in lower case without MONITOR_; `monitor config` shows them all and where each came from):
+  MONITOR_DATA_DIR         the data folder: database, outbox (default: the user data folder)
+  MONITOR_DATABASE_URL     PostgreSQL instead of the SQLite file in the data folder
+  MONITOR_POLL_INTERVAL    how often each source is due (default 30m)
+  MONITOR_DIGEST_CRON      when the digest is sent (default "0 7 * * *")
+  MONITOR_TIMEZONE         the schedule's time zone (default Europe/London)
+  MONITOR_SMTP_URL         send digests by email (unset: .eml files in the outbox)
+  MONITOR_DIGEST_TO        the digest's recipients, comma-separated
+  MONITOR_WEB_BIND         where the web app listens (default 127.0.0.1:8080; empty: none)
+  MONITOR_ALLOW_HOSTS      host:port of feeds on this machine or a private network
+  MONITOR_WORKERS          worker processes for parsing and extraction (default: CPUs)
+  MONITOR_WORKER_IDLE      a worker exits after this long without work (default 1m)
+  MONITOR_LOG_LEVEL        DEBUG, INFO, WARNING or ERROR (default INFO)"""
+
+
 def add_commands(commands: Any) -> None:
     commands.add_parser(
         "web", help="serve only the web app on MONITOR_WEB_BIND (no polling, no digests)"
     ).set_defaults(func=cmd_web)
     run = commands.add_parser(
-        "run", help="run the service: poll, send digests and retry them on schedule"
+        "run",
+        help="run the service: poll, send digests and retry them on schedule",
+        description="Run the service until SIGTERM or Ctrl-C: poll the sources, send the "
+        "digest on its schedule and retry pending ones, and serve the web app.",
+        epilog=RUN_SETTINGS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.set_defaults(func=cmd_run)
     status = commands.add_parser("status", help="counts, source health and the scheduler")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="one JSON object")
     status.add_argument("--check", action="store_true", help="exit 1 when the service is unhealthy")
     status.set_defaults(func=cmd_status, read_only=True)

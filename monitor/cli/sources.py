@@ -115,18 +115,26 @@ def add_commands(commands: Any) -> None:
         dest="sources_command", required=True
     )
     add = sources.add_parser("add", help="subscribe to a feed (or a page that links one)")
-    add.add_argument("url")
-    add.add_argument("--name")
-    add.add_argument("--no-check", action="store_true", help="add without fetching it")
+    add.add_argument("url", metavar="URL", help="the feed, or a web page that links one")
+    add.add_argument("--name", help="what digests and lists call it (default: the feed's title)")
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="add without fetching it (a feed that is down today)",
+    )
     add.set_defaults(func=cmd_sources_add)
     listing = sources.add_parser("list", help="list sources and their health")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="a JSON array of the sources")
     listing.set_defaults(func=cmd_sources_list, read_only=True)
     remove = sources.add_parser("remove", help="unsubscribe (articles are kept)")
-    remove.add_argument("source", metavar="ID_OR_URL")
+    remove.add_argument(
+        "source", metavar="ID_OR_URL", help="the source's id (from `sources list`) or URL"
+    )
     remove.set_defaults(func=cmd_sources_remove)
     importer = sources.add_parser("import", help="subscribe to every feed in an OPML file")
-    importer.add_argument("file", metavar="FILE.opml")
+    importer.add_argument(
+        "file", metavar="FILE.opml", help="an OPML file, as feed readers export them"
+    )
     importer.set_defaults(func=cmd_sources_import)
     sources.add_parser("export", help="print the sources as OPML").set_defaults(
         func=cmd_sources_export, read_only=True

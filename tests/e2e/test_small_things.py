@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import fcntl
 import json
 import os
@@ -16,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from monitor.app import open_app
-from monitor.config import load_settings
+from monitor.cli.main import build_parser
+from monitor.config import Settings, load_settings
 from tests.support.builders import SCHOOL_STORY, Item, hours_ago, rss
 from tests.support.cli import run
 from tests.support.servers import LocalServer, Route
@@ -180,3 +182,33 @@ def test_article_shows_one_article_with_its_classification_and_digests(
         code == 1
         and err == "monitor: no article 999: `monitor articles` lists them with their ids\n"
     )
+
+
+def _parsers(
+    parser: argparse.ArgumentParser, prefix: str = ""
+) -> list[tuple[str, argparse.ArgumentParser]]:
+    found = [(prefix, parser)]
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                found += _parsers(sub, f"{prefix} {name}".strip())
+    return found
+
+
+def test_every_option_and_argument_says_what_it_does() -> None:
+    missing = [
+        f"{command}: {'/'.join(action.option_strings) or action.dest}"
+        for command, parser in _parsers(build_parser())
+        for action in parser._actions
+        if not isinstance(action, argparse._SubParsersAction) and not action.help
+    ]
+    assert missing == []
+
+
+def test_run_help_names_the_settings_that_matter(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = run(capsys, "run", "--help")
+    assert code == 0
+    named = set(re.findall(r"\bMONITOR_[A-Z_]+\b", out)) - {"MONITOR_CONFIG"}
+    assert {"MONITOR_DATA_DIR", "MONITOR_SMTP_URL", "MONITOR_DIGEST_CRON"} <= named
+    fields = {f"MONITOR_{name.upper()}" for name in Settings.model_fields}
+    assert named <= fields  # each is a real setting
