@@ -95,7 +95,12 @@ class App:
 
     def workers(self) -> WorkerPool:
         s = self.settings
-        return WorkerPool(s.workers, timeout=s.worker_timeout, memory_mb=s.worker_memory_mb)
+        return WorkerPool(
+            s.workers,
+            timeout=s.worker_timeout,
+            memory_mb=s.worker_memory_mb,
+            idle=s.worker_idle,
+        )
 
     def poll_policy(self) -> PollPolicy:
         s = self.settings
@@ -116,9 +121,14 @@ class App:
 
     @contextlib.asynccontextmanager
     async def pipeline(
-        self, progress: Progress | None = None, *, workers: WorkerPool | None = None
+        self,
+        progress: Progress | None = None,
+        *,
+        workers: WorkerPool | None = None,
+        log_failures: bool = True,
     ) -> AsyncIterator[Pipeline]:
-        """A pipeline with its own fetcher, and its own worker pool unless one is given."""
+        """A pipeline with its own fetcher, and its own worker pool unless one is given;
+        `log_failures=False` for a command that prints each failure in its summary."""
         with contextlib.ExitStack() as stack:
             pool = workers or stack.enter_context(self.workers())
             async with self.fetcher() as fetcher:
@@ -130,6 +140,7 @@ class App:
                     self.poll_policy(),
                     self.clock,
                     progress,
+                    log_failures=log_failures,
                 )
 
     # --- digests -------------------------------------------------------------------------

@@ -129,6 +129,7 @@ class Settings(BaseSettings):
     )
     worker_timeout: Positive = 30.0
     worker_memory_mb: int = Field(1024, ge=256, le=1024 * 1024)
+    worker_idle: Positive = 60.0
     load_default_feeds: bool = True
     themes_file: Path | None = None
     log_level: Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)] = (

@@ -21,6 +21,12 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """A count and its noun: 1 source, 2 sources, 0 sources; `nouns` for an irregular plural
+    (1 entry, 2 entries)."""
+    return f"{count} {noun if count == 1 else nouns or noun + 's'}"
+
+
 @dataclass(frozen=True)
 class FetchResult:
     """A completed HTTP exchange. `body` is empty for 304 Not Modified."""
@@ -151,15 +157,17 @@ class PollReport:
             else ""
         )
         return (
-            f"polled {self.sources_polled} sources: {self.sources_unchanged} unchanged, "
-            f"{self.sources_failed} failed; {self.new_articles} new articles, "
-            f"{self.duplicates} duplicates skipped, {self.page_errors} page errors{skipped}"
+            f"polled {plural(self.sources_polled, 'source')}: {self.sources_unchanged} "
+            f"unchanged, {self.sources_failed} failed; {plural(self.new_articles, 'new article')}, "
+            f"{plural(self.duplicates, 'duplicate')} skipped, "
+            f"{plural(self.page_errors, 'page error')}{skipped}"
         )
 
     def backfill_summary(self) -> str:
+        pages = plural(self.page_errors, "page")
         return (
-            f"{self.new_articles} new articles, {self.duplicates} already stored, "
-            f"{self.page_errors} pages could not be fetched or extracted"
+            f"{plural(self.new_articles, 'new article')}, {self.duplicates} already stored, "
+            f"{pages} could not be fetched or extracted"
         )
 
 

@@ -82,7 +82,12 @@ def add_commands(commands: Any) -> None:
         help="councils with stories about them and their latest reported grades;"
         " with NAME_OR_CODE, that council's stories",
     )
-    parser.add_argument("authority", nargs="?", metavar="NAME_OR_CODE")
+    parser.add_argument(
+        "authority",
+        nargs="?",
+        metavar="NAME_OR_CODE",
+        help="one council, by name or ONS code: its stories and grades",
+    )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
     parser.add_argument("--region", metavar="R", help='e.g. "North West"')
     parser.add_argument("--grade", metavar="G", choices=GRADES, help=", ".join(GRADES))

@@ -26,7 +26,7 @@ from monitor.cli.output import EXIT_FAILED, EXIT_OK, classification_json
 from monitor.config import Settings
 from monitor.errors import ConfigError
 from monitor.ingest.progress import make_progress
-from monitor.models import AuthorityMatch, Classification
+from monitor.models import AuthorityMatch, Classification, plural
 
 
 def _open_input(path: str) -> IO[str]:
@@ -171,7 +171,7 @@ def cmd_reclassify(app: App, args: argparse.Namespace) -> int:
             progress.advance()
     finally:
         progress.close()
-    print(f"reclassified {sum(counts.values())} articles: {counts[True]} relevant")
+    print(f"reclassified {plural(sum(counts.values()), 'article')}: {counts[True]} relevant")
     return EXIT_OK
 
 
@@ -184,7 +184,9 @@ def add_commands(commands: Any) -> None:
     evaluation = commands.add_parser(
         "eval", help="precision, recall and F1 of the classifier on labelled JSON Lines"
     )
-    evaluation.add_argument("file", metavar="IN.jsonl", nargs="?")
+    evaluation.add_argument(
+        "file", metavar="IN.jsonl", nargs="?", help="labelled articles (`relevant`, `themes`)"
+    )
     evaluation.add_argument(
         "--feedback", action="store_true", help="score against the readers' stored labels"
     )

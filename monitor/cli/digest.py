@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from datetime import datetime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -17,9 +18,11 @@ from monitor.cli.output import (
     digest_json,
     parse_since,
     positive_int,
+    when,
 )
 from monitor.digest.lifecycle import DigestService, SendOutcome
 from monitor.errors import ConfigError, MonitorError
+from monitor.models import plural
 
 
 def _part(message: EmailMessage, subtype: str) -> str:
@@ -61,14 +64,30 @@ def _describe(outcome: SendOutcome) -> str:
     return f"digest {outcome.digest_id}: being sent by another process, or already sent"
 
 
+def _holder(sender: dict[str, str | None] | None) -> str:
+    """Who holds the digest lock, in words: "the service on host (process 123), sending
+    digests since 2026-12-01 07:00 UTC"."""
+    instance = (sender or {}).get("instance") or ""
+    host, _, pid = instance.rpartition(":")
+    who = (
+        f"the service on {host} (process {pid})"
+        if host and pid.isdigit()
+        else "a running `monitor run`"
+    )
+    since = (sender or {}).get("since")
+    try:
+        started = datetime.fromisoformat(since) if since else None
+    except ValueError:
+        started = None
+    return f"{who}, sending digests since {when(started)}" if started else who
+
+
 def cmd_digest_send(app: App, args: argparse.Namespace) -> int:
     service = app.digests()
     lock = app.digest_lock()
     if not lock.acquire():
-        sender = app.digest_sender()
-        holder = f"{sender['instance']} since {sender['since']}" if sender else "another process"
         raise MonitorError(
-            f"digests are being sent by {holder} (a running `monitor run`): it sends pending "
+            f"digests are being sent by {_holder(app.digest_sender())}: it sends pending "
             "digests itself; stop it to send one by hand"
         )
     try:
@@ -88,7 +107,8 @@ def _send(app: App, service: DigestService) -> int:
         )
     else:
         print(
-            f"digest {record.id}: {record.item_count} stories, {record.near_miss_count} near misses"
+            f"digest {record.id}: {plural(record.item_count, 'story', 'stories')}, "
+            f"{plural(record.near_miss_count, 'near miss', 'near misses')}"
         )
         outcomes.append(service.send(record.id))
     for outcome in outcomes:
@@ -107,7 +127,8 @@ def cmd_digests(app: App, args: argparse.Namespace) -> int:
     for r in records:
         when = r.sent_at or r.created_at
         where = destination(r)
-        print(f"{r.id:>4}  {when:%Y-%m-%d %H:%M}  {r.status:<8} {r.item_count:>3} stories  {where}")
+        stories = plural(r.item_count, "story", "stories")
+        print(f"{r.id:>4}  {when:%Y-%m-%d %H:%M}  {r.status:<8} {stories:>11}  {where}")
         if r.delivered_to:
             print(f"      delivered: {r.delivered_to}")
         if r.status == "pending" and r.next_attempt_at:
@@ -138,6 +159,6 @@ def add_commands(commands: Any) -> None:
         "send", help="retry pending digests, then build and send the next one"
     ).set_defaults(func=cmd_digest_send)
     digests = commands.add_parser("digests", help="the digests recorded, newest first")
-    digests.add_argument("--json", action="store_true")
+    digests.add_argument("--json", action="store_true", help="a JSON array of the digests")
     digests.add_argument("--limit", type=positive_int, metavar="N", help="at most N digests")
     digests.set_defaults(func=cmd_digests, read_only=True)

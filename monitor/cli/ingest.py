@@ -28,7 +28,8 @@ def run_pipeline(
     progress = make_progress(label)
 
     async def run() -> PollReport:
-        async with app.pipeline(progress) as pipeline:
+        # Each failure is printed once, in the summary, rather than logged as well.
+        async with app.pipeline(progress, log_failures=False) as pipeline:
             return await job(pipeline)
 
     try:
@@ -91,11 +92,18 @@ def add_commands(commands: Any) -> None:
         dest="backfill_command", required=True
     )
     seeds = backfill.add_parser("seeds", help="import the seed articles")
-    seeds.add_argument("dir", nargs="?", metavar="DIR")
+    seeds.add_argument(
+        "dir",
+        nargs="?",
+        metavar="DIR",
+        help="a folder of seed articles (default: the bundled ones)",
+    )
     seeds.set_defaults(func=cmd_backfill_seeds)
     urls = backfill.add_parser("urls", help="download and import each URL in FILE")
-    urls.add_argument("file", metavar="FILE")
+    urls.add_argument(
+        "file", metavar="FILE", help="one URL a line; blank lines and # comments are skipped"
+    )
     urls.set_defaults(func=cmd_backfill_urls)
     feed = backfill.add_parser("feed", help="import every entry a feed lists now")
-    feed.add_argument("url", metavar="URL")
+    feed.add_argument("url", metavar="URL", help="the feed's URL (it is not subscribed to)")
     feed.set_defaults(func=cmd_backfill_feed)

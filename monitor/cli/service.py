@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from monitor.app import App
 from monitor.cli.output import EXIT_OK, when
 from monitor.errors import ConfigError
+from monitor.models import plural
 from monitor.service.health import OFFLINE
 from monitor.service.scheduler import Service
 from monitor.service.status import service_status
@@ -68,7 +69,8 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
         r = st.report
         failing = [x for x in r.source_health if x.failing]
         print(
-            f"{r.sources} sources ({len(failing)} failing), {r.articles} articles, "
+            f"{plural(r.sources, 'source')} ({len(failing)} failing), "
+            f"{plural(r.articles, 'article')}, "
             f"{r.relevant} relevant, {r.unclassified} unclassified"
         )
         if st.unreachable:
@@ -86,7 +88,7 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
             sent_or_made = when(last_digest.sent_at or last_digest.created_at)
             print(
                 f"last digest: {last_digest.id}, {last_digest.status}, "
-                f"{last_digest.item_count} stories, {sent_or_made}"
+                f"{plural(last_digest.item_count, 'story', 'stories')}, {sent_or_made}"
             )
         holder = st.sender["instance"] if st.sender else "no running instance"
         print(f"digest lock: {holder}")
@@ -108,6 +110,22 @@ def cmd_web(app: App, args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+RUN_SETTINGS = """settings that matter (environment variables; in the MONITOR_CONFIG file, the same
+names in lower case without MONITOR_; `monitor config` shows them all and where each came from):
+  MONITOR_DATA_DIR         the data folder: database, outbox (default: the user data folder)
+  MONITOR_DATABASE_URL     PostgreSQL instead of the SQLite file in the data folder
+  MONITOR_POLL_INTERVAL    how often each source is due (default 30m)
+  MONITOR_DIGEST_CRON      when the digest is sent (default "0 7 * * *")
+  MONITOR_TIMEZONE         the schedule's time zone (default Europe/London)
+  MONITOR_SMTP_URL         send digests by email (unset: .eml files in the outbox)
+  MONITOR_DIGEST_TO        the digest's recipients, comma-separated
+  MONITOR_WEB_BIND         where the web app listens (default 127.0.0.1:8080; empty: none)
+  MONITOR_ALLOW_HOSTS      host:port of feeds on this machine or a private network
+  MONITOR_WORKERS          worker processes for parsing and extraction (default: CPUs)
+  MONITOR_WORKER_IDLE      a worker exits after this long without work (default 1m)
+  MONITOR_LOG_LEVEL        DEBUG, INFO, WARNING or ERROR (default INFO)"""
+
+
 def _web_server(app: App) -> WebServer:
     """The web app's server. Imported here: the web framework costs every other command a
     third of a second at start-up."""
@@ -121,10 +139,15 @@ def add_commands(commands: Any) -> None:
         "web", help="serve only the web app on MONITOR_WEB_BIND (no polling, no digests)"
     ).set_defaults(func=cmd_web)
     run = commands.add_parser(
-        "run", help="run the service: poll, send digests and retry them on schedule"
+        "run",
+        help="run the service: poll, send digests and retry them on schedule",
+        description="Run the service until SIGTERM or Ctrl-C: poll the sources, send the "
+        "digest on its schedule and retry pending ones, and serve the web app.",
+        epilog=RUN_SETTINGS,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     run.set_defaults(func=cmd_run)
     status = commands.add_parser("status", help="counts, source health and the scheduler")
-    status.add_argument("--json", action="store_true")
+    status.add_argument("--json", action="store_true", help="one JSON object")
     status.add_argument("--check", action="store_true", help="exit 1 when the service is unhealthy")
     status.set_defaults(func=cmd_status, read_only=True)

@@ -11,9 +11,10 @@ from typing import Any
 
 from monitor.app import App
 from monitor.cli.output import EXIT_FAILED, EXIT_OK, source_json
-from monitor.errors import ConfigError, SourceError
+from monitor.errors import BlockedURLError, ConfigError, SourceError
 from monitor.ingest.discovery import Discovery, discover_feed
 from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
+from monitor.models import plural
 from monitor.urls import is_http_url
 
 
@@ -33,6 +34,9 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
 
     try:
         found = asyncio.run(find())
+    except BlockedURLError as exc:  # --no-check would only fail at every poll
+        print(f"not added: {url}: {exc}", file=sys.stderr)
+        return EXIT_FAILED
     except SourceError as exc:
         print(f"not added: {url}: {exc}", file=sys.stderr)
         print("use --no-check to add it anyway (e.g. a feed that is down today)", file=sys.stderr)
@@ -42,7 +46,8 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
     where = f" (found on the page {found.from_page})" if found.from_page else ""
     print(
         f"added source {source.id}: {found.feed_url}{where}: {name or 'untitled feed'}, "
-        f"{len(found.feed.entries)} entries listed now (the next poll ingests them)"
+        f"{plural(len(found.feed.entries), 'entry', 'entries')} listed now (the next poll "
+        "ingests them)"
     )
     for other in found.other_feeds:
         print(f"  the page also links {other}")
@@ -61,7 +66,8 @@ def cmd_sources_list(app: App, args: argparse.Namespace) -> int:
         elif s.failing:
             streak = s.consecutive_failures
             health = f"failing ({streak} in a row)" if streak else "failing (its last poll failed)"
-        print(f"{s.id:>4}  {s.name or '-'}\n      {s.url}\n      {s.articles} articles, {health}")
+        articles = plural(s.articles, "article")
+        print(f"{s.id:>4}  {s.name or '-'}\n      {s.url}\n      {articles}, {health}")
         if s.last_error:
             label = "last error" if s.failing else "warning at the last poll"
             print(f"      {label}: {s.last_error}")
@@ -95,7 +101,7 @@ def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
         app.store.add_source(feed.url, feed.name, None, app.clock())
         known.add(feed.url)
         added += 1
-    print(f"imported {added} sources ({len(feeds) - added} already subscribed)")
+    print(f"imported {plural(added, 'source')} ({len(feeds) - added} already subscribed)")
     return EXIT_OK
 
 
@@ -109,18 +115,26 @@ def add_commands(commands: Any) -> None:
         dest="sources_command", required=True
     )
     add = sources.add_parser("add", help="subscribe to a feed (or a page that links one)")
-    add.add_argument("url")
-    add.add_argument("--name")
-    add.add_argument("--no-check", action="store_true", help="add without fetching it")
+    add.add_argument("url", metavar="URL", help="the feed, or a web page that links one")
+    add.add_argument("--name", help="what digests and lists call it (default: the feed's title)")
+    add.add_argument(
+        "--no-check",
+        action="store_true",
+        help="add without fetching it (a feed that is down today)",
+    )
     add.set_defaults(func=cmd_sources_add)
     listing = sources.add_parser("list", help="list sources and their health")
-    listing.add_argument("--json", action="store_true")
+    listing.add_argument("--json", action="store_true", help="a JSON array of the sources")
     listing.set_defaults(func=cmd_sources_list, read_only=True)
     remove = sources.add_parser("remove", help="unsubscribe (articles are kept)")
-    remove.add_argument("source", metavar="ID_OR_URL")
+    remove.add_argument(
+        "source", metavar="ID_OR_URL", help="the source's id (from `sources list`) or URL"
+    )
     remove.set_defaults(func=cmd_sources_remove)
     importer = sources.add_parser("import", help="subscribe to every feed in an OPML file")
-    importer.add_argument("file", metavar="FILE.opml")
+    importer.add_argument(
+        "file", metavar="FILE.opml", help="an OPML file, as feed readers export them"
+    )
     importer.set_defaults(func=cmd_sources_import)
     sources.add_parser("export", help="print the sources as OPML").set_defaults(
         func=cmd_sources_export, read_only=True

@@ -103,6 +103,10 @@ def check_url(url: str) -> None:
         raise BlockedURLError("refused URL without a host name", url=url)
 
 
+def _host_port(host: str, port: int) -> str:
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
 def check_address(host: str, port: int, address: str, allow: AllowList) -> None:
     """Raise BlockedURLError unless `host:port` is allowed or `address` is public."""
     if allow.allows(host, port):
@@ -114,6 +118,6 @@ def check_address(host: str, port: int, address: str, allow: AllowList) -> None:
     reason = refusal_reason(parsed)
     if reason:
         raise BlockedURLError(
-            f"refused to connect to {host}:{port}: it resolves to a {reason}; "
-            "add it to MONITOR_ALLOW_HOSTS if it is a trusted internal feed"
+            f"refused to connect to {host}:{port}: it resolves to a {reason}; if it is a "
+            f"trusted feed, allow it with MONITOR_ALLOW_HOSTS={_host_port(host, port)}"
         )

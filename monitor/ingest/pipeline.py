@@ -42,6 +42,7 @@ from monitor.models import (
     ParsedFeed,
     PollReport,
     SourceInfo,
+    plural,
 )
 from monitor.storage.store import Store
 from monitor.urls import canonical_url
@@ -72,7 +73,10 @@ class Pipeline:
         policy: PollPolicy,
         clock: Clock,
         progress: Progress | None = None,
+        *,
+        log_failures: bool = True,
     ) -> None:
+        """`log_failures=False` for a command that prints every failure in its summary."""
         self._store = store
         self._fetcher = fetcher
         self._workers = workers
@@ -81,6 +85,7 @@ class Pipeline:
         self._clock = clock
         self._progress: Progress = progress or QuietProgress()
         self._in_flight: set[str] = set()
+        self._log_failures = log_failures
         # Backpressure: pages downloaded but not yet extracted stay few, whatever the backlog.
         self._entry_slots = asyncio.Semaphore(workers.size * 4)
 
@@ -144,7 +149,8 @@ class Pipeline:
                 source.url, etag=source.etag, last_modified=source.last_modified
             )
         except SourceError as exc:
-            log.warning("poll failed: %s: %s", source.url, exc, extra={"source": source.url})
+            if self._log_failures:
+                log.warning("poll failed: %s: %s", source.url, exc, extra={"source": source.url})
             return _Failure(source, started, exc)
         new = 0
         if parsed is not None:
@@ -178,7 +184,7 @@ class Pipeline:
         log.info(
             "polled %s: %s, %d new",
             source.url,
-            "unchanged" if parsed is None else f"{len(parsed.entries)} entries",
+            "unchanged" if parsed is None else plural(len(parsed.entries), "entry", "entries"),
             new,
             extra={"source": source.url, "new_articles": new},
         )
@@ -232,10 +238,11 @@ class Pipeline:
             try:
                 async with self._entry_slots:
                     page = await self._fetch_page(link) if link else None
+                    draft = draft_article(origin, item, page)
                     if page is not None and page.error:
                         report.page_errors += 1
-                        log.info("keeping the feed's own text for %s: %s", link, page.error)
-                    draft = draft_article(origin, item, page)
+                        if draft is not None:  # a feed entry with text of its own
+                            log.info("keeping the feed's own text for %s: %s", link, page.error)
                     if draft is None:
                         if page is not None and page.error:
                             report.errors.append(f"{link}: {page.error}")

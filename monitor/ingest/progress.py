@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from typing import Protocol
+from typing import Any, Protocol
 
 from tqdm import tqdm
 
@@ -28,9 +28,29 @@ class QuietProgress:
         pass
 
 
+class _AboveTheBar:
+    """A stream for log handlers while a bar is shown: each line is written above the bar
+    (tqdm.write clears it and draws it again), rather than into it."""
+
+    def write(self, text: str) -> int:
+        tqdm.write(text, file=sys.stderr, end="")
+        return len(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+
 class BarProgress:
+    """A bar on the terminal: "poll: 3/40 entries". Log lines are written above it while it
+    is shown, through the same handlers (their formats and redaction filters apply), which is
+    what tqdm's logging redirect does without the handlers' filters."""
+
     def __init__(self, label: str) -> None:
-        self._bar = tqdm(total=0, desc=label, unit="item", file=sys.stderr, dynamic_ncols=True)
+        self._bar = tqdm(total=0, desc=label, unit=" entries", file=sys.stderr, dynamic_ncols=True)
+        self._redirected: list[tuple[logging.StreamHandler[Any], Any]] = []
+        for handler in logging.getLogger().handlers:
+            if isinstance(handler, logging.StreamHandler) and handler.stream is sys.stderr:
+                self._redirected.append((handler, handler.setStream(_AboveTheBar())))
 
     def add_total(self, count: int) -> None:
         self._bar.total = (self._bar.total or 0) + count
@@ -41,6 +61,9 @@ class BarProgress:
 
     def close(self) -> None:
         self._bar.close()
+        for handler, stream in self._redirected:
+            handler.setStream(stream)
+        self._redirected.clear()
 
 
 class LogProgress:

@@ -12,6 +12,7 @@ from sqlmodel import col, select
 
 from monitor.models import (
     ArticleSummary,
+    AuthorityMatch,
     AuthoritySummary,
     Classification,
     DateStatus,
@@ -278,3 +279,13 @@ class ArticleStore(StoreBase):
                     )
                 )
         return sorted(found, key=lambda s: s.name.casefold())
+
+    def article_authorities(self, article_id: int) -> tuple[AuthorityMatch, ...]:
+        """The councils an article is about, as stored with its classification."""
+        aa = ARTICLE_AUTHORITIES
+        query = sa.select(aa).where(aa.c.article_id == article_id).order_by(aa.c.name)
+        with wrap_errors("reading an article's councils"), self.engine.connect() as connection:
+            return tuple(
+                AuthorityMatch(row.code, row.name, row.grade, row.previous_grade, row.evidence)
+                for row in connection.execute(query)
+            )

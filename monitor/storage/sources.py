@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
-from monitor.errors import ConfigError
+from monitor.errors import MonitorError
 from monitor.models import SourceInfo
 from monitor.storage.base import FETCH_ATTEMPTS, SOURCES, StoreBase, aware
 from monitor.storage.db import read_session, wrap_errors, write_session
@@ -52,7 +52,7 @@ class SourceStore(StoreBase):
                     session.flush()
                     info = _source_info(row)
             except IntegrityError as exc:
-                raise ConfigError(f"already subscribed to {url}") from exc
+                raise MonitorError(f"already subscribed to {url}") from exc
         return info
 
     def find_source(self, id_or_url: str) -> SourceInfo | None:

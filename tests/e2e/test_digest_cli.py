@@ -51,7 +51,7 @@ def test_send_twice_sends_one_email(
 
     code, out, _ = run(capsys, "digest", "send")
     assert code == 0, out
-    assert "digest 1: 1 stories" in out
+    assert "digest 1: 1 story," in out
     assert f"digest 1: sent to smtp://127.0.0.1:{server.port}" in out
     code, out, _ = run(capsys, "digest", "send")
     assert code == 0 and "digest 2: nothing new, no email" in out

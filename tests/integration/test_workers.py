@@ -2,6 +2,10 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import subprocess
+import sys
+import time
+from collections.abc import Callable
 
 import pytest
 
@@ -69,3 +73,93 @@ def test_a_job_that_needs_too_much_memory_fails_alone() -> None:
             assert await pool.run(allocate_too_much, 16) == 16 * 1024 * 1024
 
     asyncio.run(run())
+
+
+def wait_until(condition: Callable[[], bool], limit: float = 30.0) -> bool:
+    """Wait for a condition (not a timing assertion: the limit only stops a broken test)."""
+    deadline = time.monotonic() + limit
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def test_workers_start_on_demand_and_exit_when_idle() -> None:
+    page = article_html(INADEQUATE_STORY)
+    with WorkerPool(2, timeout=30, memory_mb=1024, idle=0.2) as pool:
+        assert pool.running == 0  # nothing started before there is work
+
+        async def two_pages() -> None:
+            outcomes = await asyncio.gather(
+                *(pool.run(process_page, page, f"https://n.example/{i}") for i in range(2))
+            )
+            assert all(o.extracted for o in outcomes)
+
+        asyncio.run(two_pages())
+        assert pool.running >= 1
+        assert wait_until(lambda: pool.running == 0)
+        # Work after idling starts a worker again.
+        asyncio.run(two_pages())
+        assert pool.running >= 1
+
+
+def sleep_then_return(seconds: float) -> float:
+    time.sleep(seconds)
+    return seconds
+
+
+def test_a_busy_worker_is_not_stopped_for_idleness() -> None:
+    async def run() -> None:
+        with WorkerPool(1, timeout=30, memory_mb=1024, idle=0.05) as pool:
+            # A job far longer than the idle limit finishes (the reaper skips a busy worker).
+            assert await pool.run(sleep_then_return, 0.5) == 0.5
+            assert await pool.run(allocate_too_much, 1) == 1024 * 1024
+
+    asyncio.run(run())
+
+
+AT_REST = """
+import asyncio, os, sys, time
+from pathlib import Path
+from monitor.ingest.feeds import parse_feed
+from monitor.ingest.workers import WorkerPool
+
+def children() -> list[str]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text()
+            if entry.name.isdigit() and int(stat.rsplit(")", 1)[1].split()[1]) == os.getpid():
+                found.append((entry / "cmdline").read_bytes().replace(b"\\0", b" ").decode())
+        except (OSError, ValueError):
+            pass
+    return found
+
+feed = sys.stdin.buffer.read()
+with WorkerPool(2, timeout=30, memory_mb=1024, idle=0.2) as pool:
+    asyncio.run(pool.run(parse_feed, feed, {}, "https://n.example/f"))
+    print("working:", sum("forkserver" in c for c in children()))
+    deadline = time.monotonic() + 30  # not a timed assertion: a broken pool fails, not hangs
+    while (pool.running or any("forkserver" in c for c in children())) and (
+        time.monotonic() < deadline
+    ):
+        time.sleep(0.05)
+    print("at rest:", sum("forkserver" in c for c in children()))
+    entries = asyncio.run(pool.run(parse_feed, feed, {}, "https://n.example/f")).entries
+    print("again:", entries[0].title)
+"""
+
+
+def test_a_pool_at_rest_holds_no_process_but_the_resource_tracker() -> None:
+    """In a process of its own, so that no other test's pool keeps the fork server alive."""
+    done = subprocess.run(
+        [sys.executable, "-c", AT_REST],
+        input=rss([Item("A", "https://n.example/a")]),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    lines = done.stdout.decode().splitlines()
+    assert lines[0] != "working: 0"  # the fork server, and a worker under it
+    assert lines[1:] == ["at rest: 0", "again: A"]

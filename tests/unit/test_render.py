@@ -98,7 +98,8 @@ def test_content_header_items_coverage_footer() -> None:
         assert "MONITOR_DIGEST_CRON" in body and "MONITOR_THEMES_FILE" in body
     assert 'href="https://news.example/1"' in html
     assert "https://news.example/1" in text
-    assert "width:600px" in html and "<script" not in html and "<link" not in html
+    assert "width:100%;max-width:600px" in html and "<!--[if mso]>" in html
+    assert "<script" not in html and "<link" not in html
 
 
 def test_hostile_titles_cannot_inject_headers_or_markup() -> None:
