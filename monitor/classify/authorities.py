@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.classify.gazetteer import Authority, Gazetteer, Mention
 from monitor.classify.grades import GradeStatement, find_grades
@@ -61,19 +61,30 @@ _DEMOTE_BEFORE = re.compile(
     r"(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
     r"|working with|alongside|with help from|with support from|neighbouring|neighbours?"
     r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
+    r"|support (?:offered|provided|given) by|backed by|with the help of|help from"
     r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
-    r"|previously worked at|previously at|on secondment from|chief executive of"
-    r"|director(?: of children's services)? (?:at|of|for|in)|(?:leader|chair|head|president)"
-    r" of|who chairs|who leads|(?:home|homes|school|schools|nursery|nurseries|academy|college"
+    r"|previously worked at|previously at|on secondment from"
+    r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
     r"\s+(?:the\s+)?[^.;]{0,25}$",
     re.IGNORECASE,
 )
-# The mention followed by these is a speaker's employer or a place's adjective.
-_DEMOTE_AFTER = re.compile(
+# A speaker's employer: "director of children's services at Hampshire", "the leader of
+# Bracknell Forest Council", "Gateshead's director", "the Hampshire chief executive".
+_EMPLOYER_BEFORE = re.compile(
+    r"(?:chief executive of|director(?: of children's services)? (?:at|of|for|in)"
+    r"|(?:leader|chair|head|president) of|who chairs|who leads)\s+(?:the\s+)?[^.;]{0,25}$",
+    re.IGNORECASE,
+)
+_EMPLOYER_AFTER = re.compile(
     r"^(?:'s)?\s*(?:,\s*)?(?:director|chief executive|executive director|leader|head"
-    r"|cabinet member|lead member|chair|president|mp|police|constabulary|university"
+    r"|cabinet member|lead member|chair|president|mp)\b",
+    re.IGNORECASE,
+)
+# The mention followed by these is a place's adjective or outside the inspection.
+_DEMOTE_AFTER = re.compile(
+    r"^(?:'s)?\s*(?:,\s*)?(?:police|constabulary|university"
     r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b|^[^.;]{0,30}"
     r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
     re.IGNORECASE,
@@ -87,8 +98,8 @@ _OTHER_PROVIDER = re.compile(
     re.IGNORECASE,
 )
 _SUB_JUDGEMENT = re.compile(
-    r"help and protection|children in care|care leavers|impact of leaders|experiences and"
-    r" progress|judgements\b|in every area|other judgements|looked-after",
+    r"help and protection|children in care|care leavers|leaving care|impact of leaders"
+    r"|experiences and progress|judgements\b|in every area|other judgements|looked-after",
     re.IGNORECASE,
 )
 _OVERALL = re.compile(r"\boverall\b|overall effectiveness", re.IGNORECASE)
@@ -115,11 +126,69 @@ _WHOLE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+# A line of a judgement list naming the whole: "- Overall effectiveness: requires improvement".
+_OVERALL_LINE = re.compile(r"^[-*\u2022\s]*overall(?: effectiveness)?\s*:", re.IGNORECASE)
+# A roundup's section heading: a council's name, a colon, a few words ("Torbay: requires
+# improvement (previously inadequate)", "Knowsley: children in care").
+_HEADING_MAX = 80
+# A grade stated for a counted group of councils in the opening: "monitoring visits to three
+# councils whose children's services are rated inadequate".
+_COUNTED_COUNCILS = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|both|these|all (?:two|three|four|five|six))"
+    r"\s+(?:(?:\w+\s+)?councils|local authorities|authorities)\b[^.;]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
 class _Sentence:
     index: int  # 0 is the headline
     text: str
     mentions: tuple[Mention, ...]
+    # Worked out when first needed: most sentences never need them.
+    _cued: bool | None = None
+    _provider: bool | None = None
+    _grades: list[GradeStatement] | None = None
+    _codes: frozenset[str] | None = None
+    _names: int | None = None
+
+    @property
+    def cued(self) -> bool:
+        if self._cued is None:
+            self._cued = bool(_CUE.search(self.text))
+        return self._cued
+
+    @property
+    def provider(self) -> bool:
+        if self._provider is None:
+            self._provider = bool(_OTHER_PROVIDER.search(self.text))
+        return self._provider
+
+    @property
+    def grades(self) -> list[GradeStatement]:
+        if self._grades is None:
+            self._grades = find_grades(self.text)
+        return self._grades
+
+    @property
+    def codes(self) -> frozenset[str]:
+        if self._codes is None:
+            self._codes = frozenset(a.code for m in self.mentions for a in m.authorities)
+        return self._codes
+
+    @property
+    def names(self) -> int:
+        """How many councils the sentence names: a shared name ("Achieving for Children")
+        is one, or none beside the names of its members."""
+        if self._names is None:
+            single = {m.authorities[0].code for m in self.mentions if len(m.authorities) == 1}
+            shared = {
+                m.alias
+                for m in self.mentions
+                if len(m.authorities) > 1 and not single & {a.code for a in m.authorities}
+            }
+            self._names = len(single) + len(shared)
+        return self._names
 
 
 @dataclass
@@ -128,24 +197,31 @@ class _Candidate:
     weight: float = 0.0
     first: int = 10**9
     sentences: list[tuple[_Sentence, Mention]] = field(default_factory=list)
+    heading: bool = False  # it has a section of its own in a roundup
 
 
 def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[AuthorityMatch, ...]:
     """The councils the story is about, the main one first, each with the grade the story
     reports for it (None when it states none) and one evidence sentence."""
     sentences = _sentences(title, text, gazetteer)
-    candidates = _weigh(sentences)
+    headings = _headings(sentences)
+    candidates = _weigh(sentences, headings)
     if not candidates:
         return ()
     ranked = sorted(candidates.values(), key=lambda c: (-c.weight, c.first))
     top = ranked[0].weight
-    about = [c for c in ranked if c.weight >= _ABOUT and c.weight >= _RELATIVE * top]
+    about = [c for c in ranked if c.heading or (c.weight >= _ABOUT and c.weight >= _RELATIVE * top)]
     if not about:
         return ()
     codes = {c.authority.code for c in about}
-    return tuple(
-        _match(candidate, sentences, codes, main=i == 0) for i, candidate in enumerate(about)
-    )
+    matches = [
+        _match(candidate, sentences, codes, headings, main=i == 0)
+        for i, candidate in enumerate(about)
+    ]
+    counted = _counted_grade(sentences) if len(about) > 1 else None
+    if counted is not None:
+        matches = [m if m.grade else replace(m, grade=counted) for m in matches]
+    return tuple(matches)
 
 
 def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
@@ -158,24 +234,30 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
         found.append(_Sentence(index, sentence, mentions))
     # Ambiguous names need context, or the same authority named unambiguously elsewhere.
-    named = {
-        m.authorities[0].code
-        for s in found
-        for m in s.mentions
-        if not m.ambiguous and len(m.authorities) == 1
-    }
-    return [
-        _Sentence(
-            s.index,
-            s.text,
-            tuple(
+    # A shared name ("Achieving for Children") vouches for its members' short names.
+    named = {a.code for s in found for m in s.mentions if not m.ambiguous for a in m.authorities}
+    for s in found:
+        if any(m.ambiguous for m in s.mentions):
+            s.mentions = tuple(
                 m
                 for m in s.mentions
                 if not m.ambiguous or m.authorities[0].code in named or _has_context(s.text, m)
-            ),
-        )
-        for s in found
-    ]
+            )
+    return found
+
+
+def _headings(sentences: list[_Sentence]) -> dict[int, str]:
+    """The section headings of a roundup, by sentence index, with the council each opens:
+    lines that start with one council's name and a colon. Two or more make a roundup."""
+    found: dict[int, str] = {}
+    for sentence in sentences[1:]:
+        text = sentence.text
+        if not sentence.mentions or len(text) > _HEADING_MAX or len(sentence.codes) != 1:
+            continue
+        first = sentence.mentions[0]
+        if first.start <= 2 and text[first.end : first.end + 2].lstrip().startswith(":"):
+            (found[sentence.index],) = sentence.codes
+    return found if len(set(found.values())) >= 2 else {}
 
 
 def _has_context(sentence: str, mention: Mention) -> bool:
@@ -199,7 +281,7 @@ def _demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
-    if len({a.code for m in sentence.mentions for a in m.authorities}) >= _LIST and sentence.index:
+    if sentence.names >= _LIST and sentence.index:
         return True
     after = text[mention.end :]
     before = text[: mention.start]
@@ -207,40 +289,67 @@ def _demoted(sentence: _Sentence, mention: Mention) -> bool:
         return True
     if _NOT_PART.search(after[:80]):
         return True
+    if _EMPLOYER_BEFORE.search(before[-80:]) or _EMPLOYER_AFTER.match(after):
+        # A speaker's council is the subject when the sentence gives its grade and names no
+        # other council: "The leader of Bracknell Forest Council has accused Ofsted of basing
+        # its inadequate judgement on record-keeping".
+        return len(sentence.codes) > 1 or not sentence.grades
     helper = _HELPER_AFTER.match(after)
     # "BCP's improvement partner" names the council helped, not the helper.
     return bool(helper) and not re.match(r"^'s\s+improvement partner", after, re.IGNORECASE)
 
 
-def _weigh(sentences: list[_Sentence]) -> dict[str, _Candidate]:
+def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
     for sentence in sentences:
-        cued = bool(_CUE.search(sentence.text))
-        provider = bool(_OTHER_PROVIDER.search(sentence.text))
+        if not sentence.mentions:
+            continue
+        # A shared name's weight goes to those of its members the sentence names on their
+        # own ("Richmond, run by Achieving for Children"), or a little to each.
+        single = {m.authorities[0].code for m in sentence.mentions if len(m.authorities) == 1}
+        heading = headings.get(sentence.index)
         for mention in sentence.mentions:
             for authority in mention.authorities:
                 candidate = candidates.setdefault(authority.code, _Candidate(authority))
                 candidate.sentences.append((sentence, mention))
+                if heading == authority.code:
+                    candidate.heading = True
                 if _demoted(sentence, mention):
                     continue
                 weight = _place_weight(sentence.index)
-                if not cued or provider:
+                if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
-                if len(mention.authorities) > 1:  # a shared name: each counts a little
-                    weight *= _UNCUED
+                if len(mention.authorities) > 1:
+                    named = single & {a.code for a in mention.authorities}
+                    if named and authority.code not in named:
+                        continue
+                    if not named:
+                        weight *= _UNCUED
                 candidate.weight += weight
                 candidate.first = min(candidate.first, sentence.index)
     return candidates
 
 
 def _match(
-    candidate: _Candidate, sentences: list[_Sentence], codes: set[str], *, main: bool
+    candidate: _Candidate,
+    sentences: list[_Sentence],
+    codes: set[str],
+    headings: dict[int, str],
+    *,
+    main: bool,
 ) -> AuthorityMatch:
     grade: str | None = None
     previous: str | None = None
     evidence: str | None = None
-    for sentence, statements in _grade_sentences(candidate, sentences, main):
+    overall: tuple[str, _Sentence] | None = None
+    for sentence, statements in _grade_sentences(candidate, sentences, headings, main):
         for statement in statements:
+            if (
+                statement.grade is not None
+                and overall is None
+                and _OVERALL_LINE.match(sentence.text)
+            ):
+                overall = (statement.grade, sentence)
             if grade is None and statement.grade is not None:
                 grade = statement.grade
                 previous = previous or statement.previous
@@ -249,8 +358,9 @@ def _match(
                 previous = statement.previous
             if grade is not None and evidence is None:
                 evidence = sentence.text
-        if grade and previous:
-            break
+    if overall is not None and overall[0] != grade:
+        # "Overall effectiveness: inadequate" in a list of judgements is the grade.
+        grade = overall[0]
     if grade is None and previous is not None:
         # Only an earlier grade stated ("was rated good at its last inspection"): it is the
         # latest the story reports.
@@ -267,39 +377,68 @@ def _evidence(candidate: _Candidate) -> str | None:
     """The first body sentence naming the authority with an inspection word, else any."""
     body = [(s, m) for s, m in candidate.sentences if s.index]
     for sentence, _ in body:
-        if _CUE.search(sentence.text) and not _BOILERPLATE.match(sentence.text):
+        if sentence.cued and not _BOILERPLATE.match(sentence.text):
             return sentence.text
     return body[0][0].text if body else None
 
 
+def _counted_grade(sentences: list[_Sentence]) -> str | None:
+    """The grade an opening sentence naming no council states for a counted group of them
+    ("three councils whose children's services are rated inadequate")."""
+    for sentence in sentences[: _LEAD_SENTENCES + 1]:
+        if sentence.mentions:
+            continue
+        for statement in sentence.grades:
+            if statement.grade and _COUNTED_COUNCILS.search(sentence.text[: statement.start]):
+                return statement.grade
+    return None
+
+
 def _grade_sentences(
-    candidate: _Candidate, sentences: list[_Sentence], main: bool
+    candidate: _Candidate, sentences: list[_Sentence], headings: dict[int, str], main: bool
 ) -> list[tuple[_Sentence, list[GradeStatement]]]:
-    """The rating statements that attach to this authority, sentence by sentence, in order."""
+    """The rating statements that attach to this authority, sentence by sentence, in order.
+
+    A sentence naming no council belongs to the council the story was last about when it
+    goes on about "the council" or "it" (a roundup's section is about its heading's council);
+    a line of a judgement list about the whole ("Overall effectiveness: good") belongs to the
+    main council."""
     code = candidate.authority.code
     own: dict[int, list[Mention]] = defaultdict(list)
     for sentence, mention in candidate.sentences:
         if not _demoted(sentence, mention):
             own[sentence.index].append(mention)
     found = []
+    subject: str | None = None  # the council the last sentence naming one was about
     for sentence in sentences:
-        follows = sentence.index - 1 in own and all(
-            code in {a.code for a in m.authorities} for m in sentences[sentence.index - 1].mentions
-        )
-        if follows and not sentence.mentions and _REFERS_BACK.match(sentence.text):
+        if sentence.mentions:
+            codes = sentence.codes
+            if sentence.index in headings:
+                subject = headings[sentence.index]
+            elif len(codes) == 1 and not _BOILERPLATE.match(sentence.text):
+                (only,) = codes
+                subject = only if only != code or sentence.index in own else None
+            elif len(codes) > 1:
+                subject = None
+        elif (subject == code and _REFERS_BACK.match(sentence.text)) or (
+            main and _OVERALL_LINE.match(sentence.text)
+        ):
             own.setdefault(sentence.index, [])
-        if _OTHER_PROVIDER.search(sentence.text) and not _OVERALL.search(sentence.text):
-            continue
-        mine = own.get(sentence.index, [])
+        mine = own.get(sentence.index)
         others = [m for m in sentence.mentions if code not in {a.code for a in m.authorities}]
-        near = main and not others and sentence.index <= _EARLY_SENTENCES
-        if sentence.index not in own and not near:
+        near = main and not others and sentence.index <= _EARLY_SENTENCES and not headings
+        if mine is None and not near:
             continue
-        mine = mine + [o for o in others if _coordinated(sentence.text, o, mine)]
+        if sentence.provider and not _OVERALL.search(sentence.text):
+            continue
+        statements = sentence.grades
+        if not statements:
+            continue
+        mine = (mine or []) + [o for o in others if _coordinated(sentence.text, o, mine or [])]
         others = [o for o in others if o not in mine]
         statements = [
             g
-            for g in find_grades(sentence.text)
+            for g in statements
             if not _sub_judgement(sentence.text, g) and _nearest_is_mine(g, mine, others)
         ]
         if statements:
@@ -338,7 +477,11 @@ def _sub_judgement(sentence: str, statement: GradeStatement) -> bool:
     clause_start = max(s for s in starts if s <= statement.start)
     ends = [m.start() for m in _CLAUSE.finditer(sentence) if m.start() >= statement.end]
     clause = sentence[clause_start : min(ends) if ends else len(sentence)]
-    if _OVERALL.search(clause):
+    # "overall" before the grade or right after it ("rated good overall"), not further on
+    # ("care leavers judged inadequate as overall rating slips").
+    if _OVERALL.search(sentence[clause_start : statement.start]) or re.match(
+        r"\W*overall\b", sentence[statement.end :], re.IGNORECASE
+    ):
         return False
     # The nearer of an area ("care leavers") and the whole ("the trust") before the grade.
     before = sentence[clause_start : statement.start]
