@@ -57,8 +57,10 @@ _HELPER_AFTER = re.compile(
     re.IGNORECASE,
 )
 # Cues that the mention AFTER them is a helper, a comparison, a place or someone's employer.
+# (Each is searched for once per sentence; a mention follows one when what lies between is
+# a few words, without a full stop: see _Sentence.after_phrase.)
 _DEMOTE_BEFORE = re.compile(
-    r"(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
+    r"\b(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
     r"|working with|alongside|with help from|with support from|neighbouring|neighbours?"
     r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
     r"|support (?:offered|provided|given) by|backed by|with the help of|help from"
@@ -67,18 +69,20 @@ _DEMOTE_BEFORE = re.compile(
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
-    r"\s+(?:the\s+)?[^.;]{0,25}$",
+    r"(?=\s)",
     re.IGNORECASE,
 )
 # A speaker's employer: "director of children's services at Hampshire", "the leader of
 # Bracknell Forest Council", "Gateshead's director", "the Hampshire chief executive".
 _EMPLOYER_BEFORE = re.compile(
-    r"(?:chief executive of|director(?: of children's services)? (?:at|of|for|in)"
-    r"|(?:leader|chair|head|president) of|who chairs|who leads)\s+(?:the\s+)?[^.;]{0,25}$",
+    r"\b(?:chief executive of|director(?: of children's services)? (?:at|of|for|in)"
+    r"|(?:leader|chair|head|president) of|who chairs|who leads)(?=\s)",
     re.IGNORECASE,
 )
+_GAP = re.compile(r"\s+(?:the\s+)?[^.;]{0,25}")
 _EMPLOYER_AFTER = re.compile(
-    r"^(?:'s)?\s*(?:,\s*)?(?:director|chief executive|executive director|leader|head"
+    r"^(?:'s)?\s*(?:,\s*)?(?:(?:corporate|strategic|interim|acting|assistant|deputy|new"
+    r"|former|outgoing|council)\s+)*(?:director|chief executive|executive director|leader|head"
     r"|cabinet member|lead member|chair|president|mp)\b",
     re.IGNORECASE,
 )
@@ -151,6 +155,17 @@ class _Sentence:
     _grades: list[GradeStatement] | None = None
     _codes: frozenset[str] | None = None
     _names: int | None = None
+    _phrases: dict[int, list[int]] = field(default_factory=dict)
+    _demoted: dict[int, bool] = field(default_factory=dict)
+
+    def after_phrase(self, pattern: re.Pattern[str], start: int) -> bool:
+        """Whether the text at `start` follows one of `pattern`'s phrases by a few words."""
+        ends = self._phrases.get(id(pattern))
+        if ends is None:
+            ends = self._phrases[id(pattern)] = [m.end() for m in pattern.finditer(self.text)]
+        return any(
+            end < start and _GAP.fullmatch(self.text, end, start) is not None for end in ends
+        )
 
     @property
     def cued(self) -> bool:
@@ -278,18 +293,24 @@ def _place_weight(index: int) -> float:
 
 
 def _demoted(sentence: _Sentence, mention: Mention) -> bool:
+    found = sentence._demoted.get(mention.start)
+    if found is None:
+        found = sentence._demoted[mention.start] = _is_demoted(sentence, mention)
+    return found
+
+
+def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
     if sentence.names >= _LIST and sentence.index:
         return True
     after = text[mention.end :]
-    before = text[: mention.start]
-    if _DEMOTE_BEFORE.search(before[-80:]) or _DEMOTE_AFTER.match(after):
+    if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
         return True
     if _NOT_PART.search(after[:80]):
         return True
-    if _EMPLOYER_BEFORE.search(before[-80:]) or _EMPLOYER_AFTER.match(after):
+    if sentence.after_phrase(_EMPLOYER_BEFORE, mention.start) or _EMPLOYER_AFTER.match(after):
         # A speaker's council is the subject when the sentence gives its grade and names no
         # other council: "The leader of Bracknell Forest Council has accused Ofsted of basing
         # its inadequate judgement on record-keeping".
@@ -301,13 +322,25 @@ def _demoted(sentence: _Sentence, mention: Mention) -> bool:
 
 def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
+    subject: _Candidate | None = None  # the one council the last sentence naming any named
     for sentence in sentences:
         if not sentence.mentions:
+            # An opening sentence going on about it counts for it: "A study praised Gateshead
+            # Council's approach. The council's children's services were rated outstanding."
+            if (
+                subject is not None
+                and sentence.index <= _EARLY_SENTENCES
+                and _REFERS_BACK.match(sentence.text)
+                and sentence.cued
+                and not sentence.provider
+            ):
+                subject.weight += _place_weight(sentence.index)
             continue
         # A shared name's weight goes to those of its members the sentence names on their
         # own ("Richmond, run by Achieving for Children"), or a little to each.
         single = {m.authorities[0].code for m in sentence.mentions if len(m.authorities) == 1}
         heading = headings.get(sentence.index)
+        counted = False
         for mention in sentence.mentions:
             for authority in mention.authorities:
                 candidate = candidates.setdefault(authority.code, _Candidate(authority))
@@ -327,6 +360,11 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                         weight *= _UNCUED
                 candidate.weight += weight
                 candidate.first = min(candidate.first, sentence.index)
+                counted = True
+        subject = None
+        if counted and len(sentence.codes) == 1:
+            (code,) = sentence.codes
+            subject = candidates[code]
     return candidates
 
 
@@ -342,6 +380,7 @@ def _match(
     previous: str | None = None
     evidence: str | None = None
     overall: tuple[str, _Sentence] | None = None
+    superseded = False
     for sentence, statements in _grade_sentences(candidate, sentences, headings, main):
         for statement in statements:
             if (
@@ -356,12 +395,13 @@ def _match(
                 evidence = evidence if evidence and sentence.index else sentence.text
             elif previous is None and statement.previous is not None:
                 previous = statement.previous
+                superseded = statement.superseded
             if grade is not None and evidence is None:
                 evidence = sentence.text
     if overall is not None and overall[0] != grade:
         # "Overall effectiveness: inadequate" in a list of judgements is the grade.
         grade = overall[0]
-    if grade is None and previous is not None:
+    if grade is None and previous is not None and not superseded:
         # Only an earlier grade stated ("was rated good at its last inspection"): it is the
         # latest the story reports.
         grade, previous = previous, None

@@ -92,6 +92,11 @@ _PREVIOUS_BEFORE = re.compile(
     r"[^.;]{0,40}$",
     re.IGNORECASE,
 )
+_SUPERSEDED_BEFORE = re.compile(
+    r"(?:no longer|out of|\blos[et]s?\b|\blosing\b|stripped of|up from|down from|improved from"
+    r"|moved from|falling from|fell from|dropping from|dropped from|slipped from)[^.;]{0,40}$",
+    re.IGNORECASE,
+)
 _PREVIOUS_AFTER = re.compile(
     r"^[^.;,]{0,60}\b(?:at|in|from)\s+(?:its|their|the)\s+(?:last|previous|earlier|prior)"
     r"\b|^[^.;,]{0,20}\blast year\b|^[^.;,]{0,30}\b(?:before\b|years? ago\b|in (?:19|20)\d\d\b)",
@@ -103,6 +108,19 @@ _NOT_RATING_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NEGATED_BEFORE = re.compile(r"\b(?:not|never|isn't|wasn't)\s+(?:\w+\s+)?$", re.IGNORECASE)
+
+
+# Every pattern below needs one of these: most sentences have none.
+_GRADE_WORDS = (
+    "outstanding",
+    "good",
+    "adequate",
+    "improvement",
+    "poor",
+    "top",
+    "lowest",
+    "highest",
+)
 
 
 def canonical(word: str) -> str:
@@ -124,10 +142,16 @@ class GradeStatement:
     end: int
     grade: str | None
     previous: str | None
+    # The sentence says the earlier grade has gone ("no longer inadequate", "lost its good
+    # rating"): it is not the latest grade, even when the story gives no new one.
+    superseded: bool = False
 
 
 def find_grades(sentence: str) -> list[GradeStatement]:
     """The ratings stated in a sentence, in order; overlapping finds are merged."""
+    lowered = sentence.lower()
+    if not any(word in lowered for word in _GRADE_WORDS):
+        return []
     found: list[GradeStatement] = []
     taken: list[tuple[int, int]] = []
 
@@ -179,7 +203,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             continue
         taken.append((start, end))
         if _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after):
-            found.append(GradeStatement(start, end, None, grade))
+            superseded = bool(_SUPERSEDED_BEFORE.search(before))
+            found.append(GradeStatement(start, end, None, grade, superseded))
         else:
             found.append(GradeStatement(start, end, grade, None))
     found.sort(key=lambda g: g.start)

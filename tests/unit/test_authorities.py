@@ -426,3 +426,49 @@ def test_a_council_offering_support_is_not_the_subject(gazetteer: Gazetteer) -> 
         " noting the support offered by Coventry City Council, which was rated good last year.",
     )
     assert found == [("Warwickshire", "good", None)]
+
+
+def test_a_grade_no_longer_held_is_not_the_latest(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Croydon no longer inadequate, says Ofsted",
+        "Croydon Council's children's services are no longer rated inadequate, Ofsted has said.\n"
+        "Inspectors found improvements at the front door.",
+    )
+    assert found == [("Croydon", None, "inadequate")]
+
+
+def test_an_opening_sentence_about_the_council_counts_for_it(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Durham University study praises Gateshead",
+        "A Durham University study has praised Gateshead Council's approach to family help.\n"
+        "The council's children's services were rated outstanding by Ofsted in 2023.",
+    )
+    assert found == [("Gateshead", "outstanding", None)]
+
+
+def test_a_speakers_title_before_the_job(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Medway rated good",
+        "Medway Council's children's services have been rated good by Ofsted.\n"
+        '"They have done a remarkable job," said Sarah Hammond, Kent\'s corporate director for'
+        " children, young people and education.",
+    )
+    assert found == [("Medway", "good", None)]
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("Herts", "Hertfordshire"),
+        ("CWAC", "Cheshire West and Chester"),
+        ("LBHF", "Hammersmith and Fulham"),
+        ("NE Lincs", "North East Lincolnshire"),
+        ("North Lincs", "North Lincolnshire"),
+    ],
+)
+def test_short_names_the_news_uses(gazetteer: Gazetteer, name: str, expected: str) -> None:
+    found = gazetteer.resolve(name)
+    assert found is not None and found.name == expected
