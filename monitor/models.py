@@ -226,6 +226,9 @@ class ArticleSummary:
     relevance: float | None
     themes: tuple[str, ...]
     extraction_error: str | None
+    # The councils the article is about, as stored with its classification (the shape of
+    # `Classification.authorities`); None where the listing did not read them.
+    authorities: tuple[AuthorityMatch, ...] | None = None
 
 
 @dataclass(frozen=True)
