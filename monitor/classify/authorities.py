@@ -51,9 +51,10 @@ _BOILERPLATE = re.compile(
 )
 # Cues that the mention BEFORE them is a helper, not the subject.
 _HELPER_AFTER = re.compile(
-    r"^[^.;]{0,120}?\b(?:improvement partner|partner in practice|act as (?:a|an|its) partner"
-    r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)|to help \w+ improve"
-    r"|sector-led improvement partner)",
+    r"^[^.;]{0,120}?\b(?P<cue>improvement partner|partner in practice|act as (?:a|an|its) partner"
+    r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)"
+    r"|(?:to|will|would|is to|has agreed to|has been asked to) (?:help|support)\b[^.;]{1,60}?"
+    r"\bimprove|sector-led improvement partner)",
     re.IGNORECASE,
 )
 # Cues that the mention AFTER them is a helper, a comparison, a place or someone's employer.
@@ -316,8 +317,14 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
         # its inadequate judgement on record-keeping".
         return len(sentence.codes) > 1 or not sentence.grades
     helper = _HELPER_AFTER.match(after)
+    if helper is None:
+        return False
+    # "Southend was rated inadequate and Essex will help it improve": the helper is the
+    # council named between.
+    if any(mention.end < m.start < mention.end + helper.start("cue") for m in sentence.mentions):
+        return False
     # "BCP's improvement partner" names the council helped, not the helper.
-    return bool(helper) and not re.match(r"^'s\s+improvement partner", after, re.IGNORECASE)
+    return not re.match(r"^'s\s+improvement partner", after, re.IGNORECASE)
 
 
 def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:

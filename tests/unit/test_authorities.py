@@ -472,3 +472,38 @@ def test_a_speakers_title_before_the_job(gazetteer: Gazetteer) -> None:
 def test_short_names_the_news_uses(gazetteer: Gazetteer, name: str, expected: str) -> None:
     found = gazetteer.resolve(name)
     assert found is not None and found.name == expected
+
+
+def test_a_council_that_will_help_another_improve_is_not_the_subject(
+    gazetteer: Gazetteer,
+) -> None:
+    found = about(
+        gazetteer,
+        "Essex named as improvement partner for Southend",
+        "Essex County Council, which is rated outstanding, will help Southend-on-Sea City Council"
+        " improve its children's services after Ofsted rated them inadequate.\n"
+        "Southend was previously rated good.",
+    )
+    assert found == [("Southend-on-Sea", "inadequate", "good")]
+    # The council helped, named before its helper, is still the subject.
+    found = about(
+        gazetteer,
+        "Southend rated inadequate",
+        "Southend-on-Sea City Council's children's services have been rated inadequate and Essex"
+        " County Council will help it improve.",
+    )
+    assert found == [("Southend-on-Sea", "inadequate", None)]
+
+
+def test_two_councils_two_grades_in_one_sentence(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Ofsted rates Portsmouth outstanding and Southampton requires improvement",
+        "Two neighbouring councils have received very different verdicts from Ofsted.\n"
+        "Portsmouth City Council was rated outstanding, while Southampton City Council was judged"
+        " to require improvement.",
+    )
+    assert sorted(found) == [
+        ("Portsmouth", "outstanding", None),
+        ("Southampton", "requires improvement", None),
+    ]
