@@ -39,7 +39,7 @@ _ABOUT, _RELATIVE = 2.0, 0.35
 _LIST = 3
 
 _CUE = re.compile(
-    r"ofsted|inspect|\brated\b|\brating|\bjudged|judgement|judgment|\bgrade|inadequate"
+    r"ofsted|(?<!chief )inspect|\brated\b|\brating|\bjudged|judgement|judgment|\bgrade|inadequate"
     r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
     r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
     r"|improvement notice|performing poorly|children's services|children's social care",
@@ -69,6 +69,7 @@ _DEMOTE_BEFORE = re.compile(
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
+    r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
     r"(?=\s)",
     re.IGNORECASE,
@@ -94,7 +95,16 @@ _DEMOTE_AFTER = re.compile(
     r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
     re.IGNORECASE,
 )
-_NOT_PART = re.compile(r"\bnot (?:part of|included in|covered by)\b", re.IGNORECASE)
+_NOT_PART = re.compile(
+    r"\bnot (?:part of|included in|covered by)\b|^[^.;]{0,30}\b(?:is|was|were|are|has|have)"
+    r" (?:yet to be|not yet been|not been|not) inspected\b",
+    re.IGNORECASE,
+)
+# A grade stated for councils in general ("60 per cent of councils are now rated good"): not
+# the main council's.
+_GENERAL = re.compile(r"\bcouncils\b|\blocal authorities\b|\bper cent\b|%", re.IGNORECASE)
+# What a speaker's council's grade needs beside it to be news about that council.
+_INSPECTION = re.compile(r"ofsted|inspector|inspection", re.IGNORECASE)
 # Sentences about some other provider's or service's rating.
 _OTHER_PROVIDER = re.compile(
     r"children's home|\bschools?\b|nursery|nurseries|academy|\bcollege|fostering agency"
@@ -227,6 +237,10 @@ def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[Au
     ranked = sorted(candidates.values(), key=lambda c: (-c.weight, c.first))
     top = ranked[0].weight
     about = [c for c in ranked if c.heading or (c.weight >= _ABOUT and c.weight >= _RELATIVE * top)]
+    # A former council beside its successor is the successor's past ("Cumbria County Council
+    # was rated good in 2019" in a story about Cumberland).
+    present = {c.authority.code for c in about}
+    about = [c for c in about if not (set(c.authority.succeeded_by) & present)]
     if not about:
         return ()
     codes = {c.authority.code for c in about}
@@ -315,7 +329,9 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
         # A speaker's council is the subject when the sentence gives its grade and names no
         # other council: "The leader of Bracknell Forest Council has accused Ofsted of basing
         # its inadequate judgement on record-keeping".
-        return len(sentence.codes) > 1 or not sentence.grades
+        return (
+            len(sentence.codes) > 1 or not sentence.grades or not _INSPECTION.search(sentence.text)
+        )
     helper = _HELPER_AFTER.match(after)
     if helper is None:
         return False
@@ -483,10 +499,13 @@ def _grade_sentences(
             continue
         mine = (mine or []) + [o for o in others if _coordinated(sentence.text, o, mine or [])]
         others = [o for o in others if o not in mine]
+        general = mine == [] and not sentence.mentions
         statements = [
             g
             for g in statements
-            if not _sub_judgement(sentence.text, g) and _nearest_is_mine(g, mine, others)
+            if not _sub_judgement(sentence.text, g)
+            and _nearest_is_mine(g, mine, others)
+            and not (general and _GENERAL.search(sentence.text, 0, g.start))
         ]
         if statements:
             found.append((sentence, statements))

@@ -507,3 +507,44 @@ def test_two_councils_two_grades_in_one_sentence(gazetteer: Gazetteer) -> None:
         ("Portsmouth", "outstanding", None),
         ("Southampton", "requires improvement", None),
     ]
+
+
+def test_a_national_grade_statement_is_not_the_main_councils(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Ofsted annual report: more councils rated good",
+        "Ofsted's annual report shows that 60 per cent of councils are now rated good.\n"
+        "The chief inspector singled out Leeds and Essex for praise.",
+    )
+    assert found == []
+    found = about(
+        gazetteer,
+        "Ofsted chief speaks at conference in Manchester",
+        "Ofsted's chief inspector told a conference in Manchester that inspections would change.\n"
+        "He said councils rated inadequate would get more support.",
+    )
+    assert found == []
+
+
+def test_a_speakers_council_with_a_grade_aside_is_not_the_subject(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Hampshire's chief executive to chair national panel",
+        "The chief executive of Hampshire County Council, whose children's services are rated"
+        " outstanding, has been appointed to chair a national panel on social care reform.",
+    )
+    assert found == []
+
+
+def test_a_former_council_beside_its_successor_and_one_not_inspected(
+    gazetteer: Gazetteer,
+) -> None:
+    found = about(
+        gazetteer,
+        "Cumberland rated requires improvement in first inspection",
+        "Cumberland Council's children's services have been rated requires improvement in the"
+        " first inspection since the county was split in 2023.\n"
+        "Westmorland and Furness Council is yet to be inspected.\n"
+        "Cumbria County Council was rated good in 2019.",
+    )
+    assert found == [("Cumberland", "requires improvement", None)]
