@@ -146,6 +146,7 @@ _OVERALL_LINE = re.compile(r"^[-*\u2022\s]*overall(?: effectiveness)?\s*:", re.I
 # A roundup's section heading: a council's name, a colon, a few words ("Torbay: requires
 # improvement (previously inadequate)", "Knowsley: children in care").
 _HEADING_MAX = 80
+_HEADING_MARK = re.compile(r"\s*:|\s+-\s")
 # A grade stated for a counted group of councils in the opening: "monitoring visits to three
 # councils whose children's services are rated inadequate".
 _COUNTED_COUNCILS = re.compile(
@@ -285,7 +286,7 @@ def _headings(sentences: list[_Sentence]) -> dict[int, str]:
         if not sentence.mentions or len(text) > _HEADING_MAX or len(sentence.codes) != 1:
             continue
         first = sentence.mentions[0]
-        if first.start <= 2 and text[first.end : first.end + 2].lstrip().startswith(":"):
+        if first.start <= 2 and _HEADING_MARK.match(text, first.end):
             (found[sentence.index],) = sentence.codes
     return found if len(set(found.values())) >= 2 else {}
 
@@ -446,9 +447,10 @@ def _evidence(candidate: _Candidate) -> str | None:
 
 
 def _counted_grade(sentences: list[_Sentence]) -> str | None:
-    """The grade an opening sentence naming no council states for a counted group of them
-    ("three councils whose children's services are rated inadequate")."""
-    for sentence in sentences[: _LEAD_SENTENCES + 1]:
+    """The grade a sentence naming no council states for a counted group of them ("three
+    councils whose children's services are rated inadequate", "Both councils are rated
+    requires improvement")."""
+    for sentence in sentences:
         if sentence.mentions:
             continue
         for statement in sentence.grades:
@@ -483,7 +485,7 @@ def _grade_sentences(
                 subject = only if only != code or sentence.index in own else None
             elif len(codes) > 1:
                 subject = None
-        elif (subject == code and _REFERS_BACK.match(sentence.text)) or (
+        elif (subject == code and (headings or _REFERS_BACK.match(sentence.text))) or (
             main and _OVERALL_LINE.match(sentence.text)
         ):
             own.setdefault(sentence.index, [])

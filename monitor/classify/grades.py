@@ -39,7 +39,7 @@ _BEFORE_NOUN = re.compile(rf"(?<!\w){_Q}(?P<g>{_GRADE}){_Q}\s+{_NOUN}\b", re.IGN
 # inadequate overall", "rated them good in all areas"
 _RATED_OBJECT = re.compile(
     rf"\b(?:rate|rates|rated|rating|judge|judges|judged)\s+(?:(?:them|it)\s+|[^,.;]{{1,60}}?"
-    rf"\b(?:services|council|authority|borough|trust)\s+)(?:as\s+)?{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
+    rf"\b(?:services?|council|authority|borough|trust)\s+)(?:as\s+)?{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
     re.IGNORECASE,
 )
 # "require improvement to be good" needs no verb: "Children's services in Hillingdon require
@@ -50,7 +50,9 @@ _REQUIRES = re.compile(
 # A grade after a colon, alone or with "(previously X)": the lines of a roundup or a list of
 # judgements ("Torbay: requires improvement (previously inadequate)", "- Overall
 # effectiveness: good").
-_LISTED = re.compile(rf"^[^:]{{1,80}}:\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;)", re.IGNORECASE)
+_LISTED = re.compile(
+    rf"^[^:]{{1,80}}(?::|\s-)\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;)", re.IGNORECASE
+)
 # A list of the grades themselves ("one of four ratings: outstanding, good, requires
 # improvement or inadequate") rates nothing.
 _ENUMERATION = re.compile(

@@ -548,3 +548,42 @@ def test_a_former_council_beside_its_successor_and_one_not_inspected(
         "Cumbria County Council was rated good in 2019.",
     )
     assert found == [("Cumberland", "requires improvement", None)]
+
+
+def test_roundup_headings_with_a_dash_and_sections_without_the_councils_name(
+    gazetteer: Gazetteer,
+) -> None:
+    found = about(
+        gazetteer,
+        "Inspection roundup: a mixed month",
+        "Three councils had full inspections published this month.\n"
+        "Halton - good\n"
+        "Inspectors rated the council good, up from requires improvement.\n"
+        "Oldham - inadequate\n"
+        "Ofsted found serious weaknesses at the front door.\n"
+        "Inspectors judged the service inadequate.\n"
+        "The council was previously rated requires improvement.\n"
+        "Rutland - outstanding\n"
+        "The small county kept its top grade.\n"
+        "By the numbers\n"
+        "- 11 inadequate",
+    )
+    assert sorted(found) == [
+        ("Halton", "good", "requires improvement"),
+        ("Oldham", "inadequate", "requires improvement"),
+        ("Rutland", "outstanding", None),
+    ]
+    found = about(
+        gazetteer,
+        "Monitoring round-up",
+        "This month's monitoring visits.\n"
+        "Birmingham Children's Trust: front door\n"
+        "Inspectors found improvements.\n"
+        "Croydon: care leavers\n"
+        "Progress was slow, inspectors said.\n"
+        "Both councils are rated requires improvement.",
+    )
+    assert sorted(found) == [
+        ("Birmingham", "requires improvement", None),
+        ("Croydon", "requires improvement", None),
+    ]
