@@ -42,8 +42,7 @@ _CUE = re.compile(
     r"ofsted|(?<!chief )inspect|\brated\b|\brating|\bjudged|judgement|judgment|\bgrade|inadequate"
     r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
     r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
-    r"|improvement notice|performing poorly|children's services|children's social care",
-    re.IGNORECASE,
+    r"|improvement notice|performing poorly|children's services|children's social care"
 )
 _BOILERPLATE = re.compile(
     r"^(?:photo|picture|credit|related|sign up|subscribe|read more|see also|caption)\b",
@@ -71,15 +70,13 @@ _DEMOTE_BEFORE = re.compile(
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
     r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
-    r"(?=\s)",
-    re.IGNORECASE,
+    r"(?=\s)"
 )
 # A speaker's employer: "director of children's services at Hampshire", "the leader of
 # Bracknell Forest Council", "Gateshead's director", "the Hampshire chief executive".
 _EMPLOYER_BEFORE = re.compile(
     r"\b(?:chief executive of|director(?: of children's services)? (?:at|of|for|in)"
-    r"|(?:leader|chair|head|president) of|who chairs|who leads)(?=\s)",
-    re.IGNORECASE,
+    r"|(?:leader|chair|head|president) of|who chairs|who leads)(?=\s)"
 )
 _GAP = re.compile(r"\s+(?:the\s+)?[^.;]{0,25}")
 _EMPLOYER_AFTER = re.compile(
@@ -109,8 +106,7 @@ _INSPECTION = re.compile(r"ofsted|inspector|inspection", re.IGNORECASE)
 _OTHER_PROVIDER = re.compile(
     r"children's home|\bschools?\b|nursery|nurseries|academy|\bcollege|fostering agency"
     r"|adoption agency|independent fostering|\bcqc\b|care quality commission|care home"
-    r"|adult social care|youth justice|probation|constabulary|\bpolice\b|hmicfrs",
-    re.IGNORECASE,
+    r"|adult social care|youth justice|probation|constabulary|\bpolice\b|hmicfrs"
 )
 _SUB_JUDGEMENT = re.compile(
     r"help and protection|children in care|care leavers|leaving care|impact of leaders"
@@ -169,12 +165,36 @@ class _Sentence:
     _names: int | None = None
     _phrases: dict[int, list[int]] = field(default_factory=dict)
     _demoted: dict[int, bool] = field(default_factory=dict)
+    _lower: str | None = None
+
+    @property
+    def lower(self) -> str:
+        """The text in lower case, for the patterns below written in lower case (scanning
+        it case-sensitively is about twice as fast as re.IGNORECASE); the same offsets,
+        or the text itself when lower-casing would move them."""
+        if self._lower is None:
+            lowered = self.text.lower()
+            self._lower = lowered if len(lowered) == len(self.text) else self.text
+        return self._lower
+
+    def search(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None) -> bool:
+        text = self.lower
+        if text is self.text:
+            pattern = re.compile(pattern.pattern, re.IGNORECASE)
+        return pattern.search(text, start, len(text) if end is None else end) is not None
 
     def after_phrase(self, pattern: re.Pattern[str], start: int) -> bool:
         """Whether the text at `start` follows one of `pattern`'s phrases by a few words."""
         ends = self._phrases.get(id(pattern))
         if ends is None:
-            ends = self._phrases[id(pattern)] = [m.end() for m in pattern.finditer(self.text)]
+            text = self.lower
+            if text is self.text:
+                pattern = re.compile(pattern.pattern, re.IGNORECASE)
+            # Only the stretch before the names can hold a phrase before one.
+            begin = max(0, self.mentions[0].start - 80) if self.mentions else 0
+            stop = self.mentions[-1].start if self.mentions else 0
+            ends = [m.end() for m in pattern.finditer(text, begin, stop)]
+            self._phrases[id(pattern)] = ends
         return any(
             end < start and _GAP.fullmatch(self.text, end, start) is not None for end in ends
         )
@@ -182,13 +202,13 @@ class _Sentence:
     @property
     def cued(self) -> bool:
         if self._cued is None:
-            self._cued = bool(_CUE.search(self.text))
+            self._cued = self.search(_CUE)
         return self._cued
 
     @property
     def provider(self) -> bool:
         if self._provider is None:
-            self._provider = bool(_OTHER_PROVIDER.search(self.text))
+            self._provider = self.search(_OTHER_PROVIDER)
         return self._provider
 
     @property

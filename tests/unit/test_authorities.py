@@ -587,3 +587,14 @@ def test_roundup_headings_with_a_dash_and_sections_without_the_councils_name(
         ("Birmingham", "requires improvement", None),
         ("Croydon", "requires improvement", None),
     ]
+
+
+def test_text_whose_lower_case_is_longer_is_read_the_same(gazetteer: Gazetteer) -> None:
+    # "İ" lower-cases to two characters: the lower-case patterns then run on the text itself.
+    found = about(
+        gazetteer,
+        "İslington rated good? No: Islington rated good",
+        "Islington Council's children's services have been rated good by Ofsted, said Dr İlhan"
+        " Kaya, director of children's services at Camden.",
+    )
+    assert found == [("Islington", "good", None)]
