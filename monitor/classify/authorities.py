@@ -3,18 +3,27 @@
 The gazetteer finds every name; this decides which of them are the story's subject. Each
 mention is weighed by where it is (the headline and the opening sentences count most) and
 by what its sentence says: inspection and judgement words near it count for it; being an
-improvement partner ("Salford, which has been asked to act as an improvement partner"), a
-helper, a speaker's employer ("said X, director of children's services at Hampshire"),
-a place ("a children's home in Lancashire"), a neighbour or an exception ("the inspection
-does not cover Nottinghamshire"), one of a list, or a caption or newsletter line counts for
-nothing. An authority is about the story when its weight is high enough on its own and
-beside the story's main authority.
+improvement partner or helper ("Salford, which has been asked to act as an improvement
+partner", "Essex will help Southend improve"), a speaker's employer ("said X, director of
+children's services at Hampshire", unless the sentence gives that council's grade from
+Ofsted), a place ("a children's home in Lancashire"), a neighbour, an exception or a council
+not inspected ("the inspection does not cover Nottinghamshire"), one of a list, or a caption
+or newsletter line counts for nothing. An opening sentence going on about "the council" counts
+for the council the sentence before named. A shared trust ("Achieving for Children") counts for
+the members its sentence names. An authority is about the story when its weight is high
+enough on its own and beside the story's main authority, or when it has a section of its own
+in a roundup ("Torbay: requires improvement (previously inadequate)"); a former authority
+beside its successor is dropped.
 
 The grade of an authority is the rating stated nearest one of its mentions (in the same
-sentence, and closer to it than to another council's name) or, for the main authority only,
-in an opening sentence naming no other council ("The council was previously rated good").
-Sentences about sub-judgements (help and protection, children in care, care leavers, the
-impact of leaders) and about other providers (a children's home, a school, CQC) give none.
+sentence, and closer to it than to another council's name); or in a sentence naming no council
+that goes on about it ("The borough was rated good in 2018") or lies in its roundup section;
+or, for the main authority only, in an opening sentence naming no other council and not about
+councils in general, or in a judgement list's "Overall effectiveness: X" line, which wins. A
+grade stated for a counted group ("three councils rated inadequate") goes to each council
+without one. Sentences about sub-judgements (help and protection, children in care, care
+leavers, the impact of leaders) and about other providers (a children's home, a school, CQC)
+give none.
 """
 
 from __future__ import annotations
