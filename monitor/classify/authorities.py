@@ -148,6 +148,25 @@ _WHOLE = re.compile(
 
 # A line of a judgement list naming the whole: "- Overall effectiveness: requires improvement".
 _OVERALL_LINE = re.compile(r"^[-*\u2022\s]*overall(?: effectiveness)?\s*:", re.IGNORECASE)
+# The areas a full inspection judges besides the whole, as `judgements` names them.
+_AREAS = (
+    ("children in care and care leavers", r"children in care and care leavers"),
+    ("help and protection", r"help and protection"),
+    ("children in care", r"children in care|looked[- ]after children"),
+    ("care leavers", r"care leavers|leaving care"),
+    ("impact of leaders", r"impact of leaders"),
+)
+_AREA = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p) in enumerate(_AREAS)), re.IGNORECASE)
+_AREA_AFTER = re.compile(
+    r"\s*(?:overall,?\s+and\s+)?(?:grade|rating|judgement)?\s*(?:for|in)\s+(?:the\s+)?(?="
+    + _AREA.pattern
+    + ")",
+    re.IGNORECASE,
+)
+# A line of a judgement list about one area: "- Help and protection: requires improvement".
+_AREA_LINE = re.compile(
+    rf"^[-*\u2022\s]*(?:the\s+)?(?:{_AREA.pattern})[^:]{{0,60}}:", re.IGNORECASE
+)
 # A roundup's section heading: a council's name, a colon, a few words ("Torbay: requires
 # improvement (previously inadequate)", "Knowsley: children in care").
 _HEADING_MAX = 80
@@ -434,7 +453,15 @@ def _match(
     evidence: str | None = None
     overall: tuple[str, _Sentence] | None = None
     superseded = False
-    for sentence, statements in _grade_sentences(candidate, sentences, headings, main):
+    judgements: dict[str, str] = {}
+    for sentence, statements, subs in _grade_sentences(candidate, sentences, headings, main):
+        listed = bool(_AREA_LINE.match(sentence.text))
+        for area, area_grade in _judgements(sentence, subs, statements):
+            # A judgement list's line is surer than running text.
+            if listed:
+                judgements[area] = area_grade
+            else:
+                judgements.setdefault(area, area_grade)
         for statement in statements:
             if (
                 statement.grade is not None
@@ -463,7 +490,48 @@ def _match(
     if previous == grade:
         previous = None
     authority = candidate.authority
-    return AuthorityMatch(authority.code, authority.name, grade, previous, evidence or "")
+    return AuthorityMatch(
+        authority.code,
+        authority.name,
+        grade,
+        previous,
+        evidence or "",
+        tuple(judgements.items()),
+    )
+
+
+def _judgements(
+    sentence: _Sentence, subs: list[GradeStatement], others: list[GradeStatement]
+) -> list[tuple[str, str]]:
+    """The areas the sentence's grades are for: those named right after a grade ("a requires
+    improvement grade for the help and protection of children") or else between the grade
+    before it (or the sentence's start) and it ("children in care and the impact of leaders
+    require improvement"). A grade taken for the whole counts for areas only when no word
+    for the whole ("the council") comes between."""
+    text = sentence.text
+    found = []
+    for statement in sorted([*subs, *others], key=lambda g: g.start):
+        if statement.grade is None:
+            continue
+        after = _AREA_AFTER.match(text, statement.end)
+        if after is not None:
+            stop = min([g.start for g in sentence.grades if g.start > statement.end] or [len(text)])
+            clause = _CLAUSE.search(text, after.end())
+            stop = min(stop, after.end() + 80, clause.start() if clause else len(text))
+            areas = list(_AREA.finditer(text, after.start(), stop))
+        else:
+            before = [g.end for g in sentence.grades if g.end <= statement.start]
+            begin = max(before, default=0)
+            areas = list(_AREA.finditer(text, begin, statement.start))
+            if (
+                statement in others
+                and areas
+                and _WHOLE.search(text, areas[-1].end(), statement.start)
+            ):
+                areas = []
+        for match in areas:
+            found.append((_AREAS[int(str(match.lastgroup)[1:])][0], statement.grade))
+    return found
 
 
 def _evidence(candidate: _Candidate) -> str | None:
@@ -490,7 +558,7 @@ def _counted_grade(sentences: list[_Sentence]) -> str | None:
 
 def _grade_sentences(
     candidate: _Candidate, sentences: list[_Sentence], headings: dict[int, str], main: bool
-) -> list[tuple[_Sentence, list[GradeStatement]]]:
+) -> list[tuple[_Sentence, list[GradeStatement], list[GradeStatement]]]:
     """The rating statements that attach to this authority, sentence by sentence, in order.
 
     A sentence naming no council belongs to the council the story was last about when it
@@ -515,7 +583,7 @@ def _grade_sentences(
             elif len(codes) > 1:
                 subject = None
         elif (subject == code and (headings or _REFERS_BACK.match(sentence.text))) or (
-            main and _OVERALL_LINE.match(sentence.text)
+            main and (_OVERALL_LINE.match(sentence.text) or _AREA_LINE.match(sentence.text))
         ):
             own.setdefault(sentence.index, [])
         mine = own.get(sentence.index)
@@ -531,15 +599,20 @@ def _grade_sentences(
         mine = (mine or []) + [o for o in others if _coordinated(sentence.text, o, mine or [])]
         others = [o for o in others if o not in mine]
         general = mine == [] and not sentence.mentions
-        statements = [
-            g
-            for g in statements
-            if not _sub_judgement(sentence.text, g)
-            and _nearest_is_mine(g, mine, others)
-            and not (general and _GENERAL.search(sentence.text, 0, g.start))
-        ]
-        if statements:
-            found.append((sentence, statements))
+        overall, subs = [], []
+        for g in statements:
+            if not _nearest_is_mine(g, mine, others) or (
+                general and _GENERAL.search(sentence.text, 0, g.start)
+            ):
+                continue
+            if _sub_judgement(sentence.text, g) or (
+                _AREA_LINE.match(sentence.text) and not _OVERALL_LINE.match(sentence.text)
+            ):
+                subs.append(g)
+            else:
+                overall.append(g)
+        if overall or subs:
+            found.append((sentence, overall, subs))
     return found
 
 

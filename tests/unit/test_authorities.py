@@ -598,3 +598,53 @@ def test_text_whose_lower_case_is_longer_is_read_the_same(gazetteer: Gazetteer) 
         " Kaya, director of children's services at Camden.",
     )
     assert found == [("Islington", "good", None)]
+
+
+def judgements(gazetteer: Gazetteer, title: str, text: str) -> dict[str, dict[str, str]]:
+    return {m.name: dict(m.judgements) for m in extract_authorities(title, text, gazetteer)}
+
+
+def test_sub_judgements_are_kept_beside_the_overall_grade(gazetteer: Gazetteer) -> None:
+    found = judgements(
+        gazetteer,
+        "Hillingdon told to improve",
+        "Children's services in the London Borough of Hillingdon require improvement to be good.\n"
+        "The report rates the help and protection of children as good, but finds that children"
+        " in care and care leavers, and the impact of leaders, require improvement.",
+    )
+    assert found == {
+        "Hillingdon": {
+            "help and protection": "good",
+            "children in care and care leavers": "requires improvement",
+            "impact of leaders": "requires improvement",
+        }
+    }
+
+
+def test_sub_judgements_after_the_grade_and_in_a_list(gazetteer: Gazetteer) -> None:
+    found = judgements(
+        gazetteer,
+        "Bracknell Forest rated inadequate",
+        "The inspection report rates Bracknell Forest Council inadequate overall and for the help"
+        " and protection of children, a drop from the good grade it received four years ago.\n"
+        "Inspectors met staff.\n"
+        "Managers were praised.\n"
+        "Caseloads were high.\n"
+        "Agency staff were many.\n"
+        "Plans drifted.\n"
+        "Records were poor.\n"
+        "What the inspectors said:\n"
+        "- Children in care: requires improvement\n"
+        "- Care leavers: good\n"
+        "- Overall effectiveness: inadequate",
+    )
+    assert found == {
+        "Bracknell Forest": {
+            "help and protection": "inadequate",
+            "children in care": "requires improvement",
+            "care leavers": "good",
+        }
+    }
+    (match,) = extract_authorities("Bracknell Forest rated inadequate", "", gazetteer)
+    assert match.as_json()["judgements"] == {}
+    assert "judgements" not in match.as_json(judgements=False)
