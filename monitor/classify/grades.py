@@ -90,6 +90,9 @@ _PREVIOUS_BEFORE = re.compile(
     r"|moved from|improved from|no longer|out of|improvement on|after being|had been"
     r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
     r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
+    r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
+    r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit)"
+    r"|\blast visited|\byears? ago\b"
     r"|\blast (?:rated|judged|graded|inspected)\b)"
     r"[^.;]{0,40}$",
     re.IGNORECASE,
@@ -109,7 +112,9 @@ _NOT_RATING_AFTER = re.compile(
     r"|as|for|and\s+(?:bad|evil))\b",
     re.IGNORECASE,
 )
-_NEGATED_BEFORE = re.compile(r"\b(?:not|never|isn't|wasn't)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:not|never|isn't|wasn't|hasn't|haven't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
 
 
 # Every pattern below needs one of these: most sentences have none.

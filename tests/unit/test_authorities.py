@@ -96,6 +96,15 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
         ("The authority's rating was cut to inadequate from good.", [("inadequate", "good")]),
         ("The inadequate-rated council has a new director.", [("inadequate", None)]),
         ("Inspectors gave the council the lowest possible rating.", [("inadequate", None)]),
+        # an earlier inspection's grade, and one since it
+        ("The last full inspection, in 2021, rated the council good.", [(None, "good")]),
+        ("At its previous inspection in 2019, it was rated good.", [(None, "good")]),
+        ("Two years ago, the service was judged inadequate.", [(None, "inadequate")]),
+        ("Since its last inspection the council has been rated good.", [("good", None)]),
+        (
+            "It is the first time since 2014 that Birmingham has not been rated inadequate.",
+            [],
+        ),
         # the scale itself rates nothing
         (
             "Councils receive one of four ratings: outstanding, good, requires improvement or"
