@@ -476,6 +476,9 @@ def test_a_speakers_title_before_the_job(gazetteer: Gazetteer) -> None:
         ("LBHF", "Hammersmith and Fulham"),
         ("NE Lincs", "North East Lincolnshire"),
         ("North Lincs", "North Lincolnshire"),
+        ("Redcar", "Redcar and Cleveland"),
+        ("Bath", "Bath and North East Somerset"),
+        ("Windsor", "Windsor and Maidenhead"),
     ],
 )
 def test_short_names_the_news_uses(gazetteer: Gazetteer, name: str, expected: str) -> None:
@@ -657,3 +660,14 @@ def test_sub_judgements_after_the_grade_and_in_a_list(gazetteer: Gazetteer) -> N
     (match,) = extract_authorities("Bracknell Forest rated inadequate", "", gazetteer)
     assert match.as_json()["judgements"] == {}
     assert "judgements" not in match.as_json(judgements=False)
+
+
+def test_windsor_castle_is_not_the_council(gazetteer: Gazetteer) -> None:
+    assert gazetteer.is_ambiguous("Windsor")
+    found = about(
+        gazetteer,
+        "Royal visit",
+        "The King welcomed social workers at Windsor Castle, praising services rated good by"
+        " Ofsted.",
+    )
+    assert found == []
