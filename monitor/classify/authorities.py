@@ -102,8 +102,9 @@ _DEMOTE_AFTER = re.compile(
     re.IGNORECASE,
 )
 _NOT_PART = re.compile(
-    r"\bnot (?:part of|included in|covered by)\b|^[^.;]{0,30}\b(?:is|was|were|are|has|have)"
-    r" (?:yet to be|not yet been|not been|not) inspected\b",
+    r"\bnot (?:part of|included in|covered by|affected)\b|\bunaffected\b"
+    r"|^[^.;]{0,30}\b(?:is|was|were|are|has|have) (?:yet to be|not yet been|not been|not)"
+    r" inspected\b",
     re.IGNORECASE,
 )
 # A grade stated for councils in general ("60 per cent of councils are now rated good"): not

@@ -671,3 +671,16 @@ def test_windsor_castle_is_not_the_council(gazetteer: Gazetteer) -> None:
         " Ofsted.",
     )
     assert found == []
+
+
+def test_the_issues_hard_names_in_one_story(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Nottingham children's services rated inadequate",
+        "Nottingham City Council's children's services have been rated inadequate by Ofsted.\n"
+        "Nottinghamshire County Council, which was rated good in 2022, is not affected.\n"
+        "Reading the report, it is clear leaders were slow to act, said a former director who"
+        " now works at Derby.\n"
+        "The council will bury its old improvement plan.",
+    )
+    assert found == [("Nottingham", "inadequate", None)]
