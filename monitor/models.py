@@ -94,24 +94,30 @@ class ThemeMatch:
 @dataclass(frozen=True)
 class AuthorityMatch:
     """A council a story is about: its ONS code, canonical name, the Ofsted grade the story
-    reports for it (None when none), the earlier grade it gives, and one evidence sentence."""
+    reports for it (None when none), the earlier grade it gives, and one evidence sentence.
+    `judgements`: the sub-judgements the story states beside the overall grade, (area,
+    grade) pairs in the order stated ("help and protection", "inadequate"); not stored."""
 
     code: str
     name: str
     grade: str | None
     previous_grade: str | None
     evidence: str
+    judgements: tuple[tuple[str, str], ...] = ()
 
-    def as_json(self) -> dict[str, Any]:
-        """The stored and printed shape: {"code", "name", "grade", "previous_grade",
-        "evidence"}."""
-        return {
+    def as_json(self, *, judgements: bool = True) -> dict[str, Any]:
+        """The printed shape: {"code", "name", "grade", "previous_grade", "evidence",
+        "judgements": {area: grade}}; the stored one has no `judgements`."""
+        found: dict[str, Any] = {
             "code": self.code,
             "name": self.name,
             "grade": self.grade,
             "previous_grade": self.previous_grade,
             "evidence": self.evidence,
         }
+        if judgements:
+            found["judgements"] = dict(self.judgements)
+        return found
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> AuthorityMatch:
@@ -122,6 +128,7 @@ class AuthorityMatch:
             str(grade) if grade else None,
             str(previous) if previous else None,
             str(value.get("evidence") or ""),
+            tuple((str(k), str(v)) for k, v in (value.get("judgements") or {}).items()),
         )
 
 
@@ -234,6 +241,9 @@ class ArticleSummary:
     relevance: float | None
     themes: tuple[str, ...]
     extraction_error: str | None
+    # The councils the article is about, as stored with its classification (the shape of
+    # `Classification.authorities`); None where the listing did not read them.
+    authorities: tuple[AuthorityMatch, ...] | None = None
 
 
 @dataclass(frozen=True)

@@ -3,25 +3,34 @@
 The gazetteer finds every name; this decides which of them are the story's subject. Each
 mention is weighed by where it is (the headline and the opening sentences count most) and
 by what its sentence says: inspection and judgement words near it count for it; being an
-improvement partner ("Salford, which has been asked to act as an improvement partner"), a
-helper, a speaker's employer ("said X, director of children's services at Hampshire"),
-a place ("a children's home in Lancashire"), a neighbour or an exception ("the inspection
-does not cover Nottinghamshire"), one of a list, or a caption or newsletter line counts for
-nothing. An authority is about the story when its weight is high enough on its own and
-beside the story's main authority.
+improvement partner or helper ("Salford, which has been asked to act as an improvement
+partner", "Essex will help Southend improve"), a speaker's employer ("said X, director of
+children's services at Hampshire", unless the sentence gives that council's grade from
+Ofsted), a place ("a children's home in Lancashire"), a neighbour, an exception or a council
+not inspected ("the inspection does not cover Nottinghamshire"), one of a list, or a caption
+or newsletter line counts for nothing. An opening sentence going on about "the council" counts
+for the council the sentence before named. A shared trust ("Achieving for Children") counts for
+the members its sentence names. An authority is about the story when its weight is high
+enough on its own and beside the story's main authority, or when it has a section of its own
+in a roundup ("Torbay: requires improvement (previously inadequate)"); a former authority
+beside its successor is dropped.
 
 The grade of an authority is the rating stated nearest one of its mentions (in the same
-sentence, and closer to it than to another council's name) or, for the main authority only,
-in an opening sentence naming no other council ("The council was previously rated good").
-Sentences about sub-judgements (help and protection, children in care, care leavers, the
-impact of leaders) and about other providers (a children's home, a school, CQC) give none.
+sentence, and closer to it than to another council's name); or in a sentence naming no council
+that goes on about it ("The borough was rated good in 2018") or lies in its roundup section;
+or, for the main authority only, in an opening sentence naming no other council and not about
+councils in general, or in a judgement list's "Overall effectiveness: X" line, which wins. A
+grade stated for a counted group ("three councils rated inadequate") goes to each council
+without one. Sentences about sub-judgements (help and protection, children in care, care
+leavers, the impact of leaders) and about other providers (a children's home, a school, CQC)
+give none.
 """
 
 from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from monitor.classify.gazetteer import Authority, Gazetteer, Mention
 from monitor.classify.grades import GradeStatement, find_grades
@@ -39,11 +48,10 @@ _ABOUT, _RELATIVE = 2.0, 0.35
 _LIST = 3
 
 _CUE = re.compile(
-    r"ofsted|inspect|\brated\b|\brating|\bjudged|judgement|judgment|\bgrade|inadequate"
+    r"ofsted|(?<!chief )inspect|\brated\b|\brating|\bjudged|judgement|judgment|\bgrade|inadequate"
     r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
     r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
-    r"|improvement notice|performing poorly|children's services|children's social care",
-    re.IGNORECASE,
+    r"|improvement notice|performing poorly|children's services|children's social care"
 )
 _BOILERPLATE = re.compile(
     r"^(?:photo|picture|credit|related|sign up|subscribe|read more|see also|caption)\b",
@@ -51,44 +59,68 @@ _BOILERPLATE = re.compile(
 )
 # Cues that the mention BEFORE them is a helper, not the subject.
 _HELPER_AFTER = re.compile(
-    r"^[^.;]{0,120}?\b(?:improvement partner|partner in practice|act as (?:a|an|its) partner"
-    r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)|to help \w+ improve"
-    r"|sector-led improvement partner)",
+    r"^[^.;]{0,120}?\b(?P<cue>improvement partner|partner in practice|act as (?:a|an|its) partner"
+    r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)"
+    r"|(?:to|will|would|is to|has agreed to|has been asked to) (?:help|support)\b[^.;]{1,60}?"
+    r"\bimprove|sector-led improvement partner)",
     re.IGNORECASE,
 )
 # Cues that the mention AFTER them is a helper, a comparison, a place or someone's employer.
+# (Each is searched for once per sentence; a mention follows one when what lies between is
+# a few words, without a full stop: see _Sentence.after_phrase.)
 _DEMOTE_BEFORE = re.compile(
-    r"(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
+    r"\b(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
     r"|working with|alongside|with help from|with support from|neighbouring|neighbours?"
     r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
+    r"|support (?:offered|provided|given) by|backed by|with the help of|help from"
     r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
-    r"|previously worked at|previously at|on secondment from|chief executive of"
-    r"|director(?: of children's services)? (?:at|of|for|in)|(?:leader|chair|head|president)"
-    r" of|who chairs|who leads|(?:home|homes|school|schools|nursery|nurseries|academy|college"
+    r"|previously worked at|previously at|on secondment from"
+    r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
+    r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
-    r"\s+(?:the\s+)?[^.;]{0,25}$",
+    r"(?=\s)"
+)
+# A speaker's employer: "director of children's services at Hampshire", "the leader of
+# Bracknell Forest Council", "Gateshead's director", "the Hampshire chief executive".
+_EMPLOYER_BEFORE = re.compile(
+    r"\b(?:chief executive of|director(?: of children's services)? (?:at|of|for|in)"
+    r"|(?:leader|chair|head|president) of|who chairs|who leads)(?=\s)"
+)
+_GAP = re.compile(r"\s+(?:the\s+)?[^.;]{0,25}")
+_EMPLOYER_AFTER = re.compile(
+    r"^(?:'s)?\s*(?:,\s*)?(?:(?:corporate|strategic|interim|acting|assistant|deputy|new"
+    r"|former|outgoing|council)\s+)*(?:director|chief executive|executive director|leader|head"
+    r"|cabinet member|lead member|chair|president|mp)\b",
     re.IGNORECASE,
 )
-# The mention followed by these is a speaker's employer or a place's adjective.
+# The mention followed by these is a place's adjective or outside the inspection.
 _DEMOTE_AFTER = re.compile(
-    r"^(?:'s)?\s*(?:,\s*)?(?:director|chief executive|executive director|leader|head"
-    r"|cabinet member|lead member|chair|president|mp|police|constabulary|university"
+    r"^(?:'s)?\s*(?:,\s*)?(?:police|constabulary|university"
     r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b|^[^.;]{0,30}"
     r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
     re.IGNORECASE,
 )
-_NOT_PART = re.compile(r"\bnot (?:part of|included in|covered by)\b", re.IGNORECASE)
+_NOT_PART = re.compile(
+    r"\bnot (?:part of|included in|covered by|affected)\b|\bunaffected\b"
+    r"|^[^.;]{0,30}\b(?:is|was|were|are|has|have) (?:yet to be|not yet been|not been|not)"
+    r" inspected\b",
+    re.IGNORECASE,
+)
+# A grade stated for councils in general ("60 per cent of councils are now rated good"): not
+# the main council's.
+_GENERAL = re.compile(r"\bcouncils\b|\blocal authorities\b|\bper cent\b|%", re.IGNORECASE)
+# What a speaker's council's grade needs beside it to be news about that council.
+_INSPECTION = re.compile(r"ofsted|inspector|inspection", re.IGNORECASE)
 # Sentences about some other provider's or service's rating.
 _OTHER_PROVIDER = re.compile(
     r"children's home|\bschools?\b|nursery|nurseries|academy|\bcollege|fostering agency"
     r"|adoption agency|independent fostering|\bcqc\b|care quality commission|care home"
-    r"|adult social care|youth justice|probation|constabulary|\bpolice\b|hmicfrs",
-    re.IGNORECASE,
+    r"|adult social care|youth justice|probation|constabulary|\bpolice\b|hmicfrs"
 )
 _SUB_JUDGEMENT = re.compile(
-    r"help and protection|children in care|care leavers|impact of leaders|experiences and"
-    r" progress|judgements\b|in every area|other judgements|looked-after",
+    r"help and protection|children in care|care leavers|leaving care|impact of leaders"
+    r"|experiences and progress|judgements\b|in every area|other judgements|looked-after",
     re.IGNORECASE,
 )
 _OVERALL = re.compile(r"\boverall\b|overall effectiveness", re.IGNORECASE)
@@ -115,11 +147,124 @@ _WHOLE = re.compile(
 )
 
 
-@dataclass(frozen=True)
+# A line of a judgement list naming the whole: "- Overall effectiveness: requires improvement".
+_OVERALL_LINE = re.compile(r"^[-*\u2022\s]*overall(?: effectiveness)?\s*:", re.IGNORECASE)
+# The areas a full inspection judges besides the whole, as `judgements` names them.
+_AREAS = (
+    ("children in care and care leavers", r"children in care and care leavers"),
+    ("help and protection", r"help and protection"),
+    ("children in care", r"children in care|looked[- ]after children"),
+    ("care leavers", r"care leavers|leaving care"),
+    ("impact of leaders", r"impact of leaders"),
+)
+_AREA = re.compile("|".join(f"(?P<a{i}>{p})" for i, (_, p) in enumerate(_AREAS)), re.IGNORECASE)
+_AREA_AFTER = re.compile(
+    r"\s*(?:overall,?\s+and\s+)?(?:grade|rating|judgement)?\s*(?:for|in)\s+(?:the\s+)?(?="
+    + _AREA.pattern
+    + ")",
+    re.IGNORECASE,
+)
+# A line of a judgement list about one area: "- Help and protection: requires improvement".
+_AREA_LINE = re.compile(
+    rf"^[-*\u2022\s]*(?:the\s+)?(?:{_AREA.pattern})[^:]{{0,60}}:", re.IGNORECASE
+)
+# A roundup's section heading: a council's name, a colon, a few words ("Torbay: requires
+# improvement (previously inadequate)", "Knowsley: children in care").
+_HEADING_MAX = 80
+_HEADING_MARK = re.compile(r"\s*:|\s+-\s")
+# A grade stated for a counted group of councils in the opening: "monitoring visits to three
+# councils whose children's services are rated inadequate".
+_COUNTED_COUNCILS = re.compile(
+    r"\b(?:two|three|four|five|six|seven|eight|both|these|all (?:two|three|four|five|six))"
+    r"\s+(?:(?:\w+\s+)?councils|local authorities|authorities)\b[^.;]*$",
+    re.IGNORECASE,
+)
+
+
+@dataclass
 class _Sentence:
     index: int  # 0 is the headline
     text: str
     mentions: tuple[Mention, ...]
+    # Worked out when first needed: most sentences never need them.
+    _cued: bool | None = None
+    _provider: bool | None = None
+    _grades: list[GradeStatement] | None = None
+    _codes: frozenset[str] | None = None
+    _names: int | None = None
+    _phrases: dict[int, list[int]] = field(default_factory=dict)
+    _demoted: dict[int, bool] = field(default_factory=dict)
+    _lower: str | None = None
+
+    @property
+    def lower(self) -> str:
+        """The text in lower case, for the patterns below written in lower case (scanning
+        it case-sensitively is about twice as fast as re.IGNORECASE); the same offsets,
+        or the text itself when lower-casing would move them."""
+        if self._lower is None:
+            lowered = self.text.lower()
+            self._lower = lowered if len(lowered) == len(self.text) else self.text
+        return self._lower
+
+    def search(self, pattern: re.Pattern[str], start: int = 0, end: int | None = None) -> bool:
+        text = self.lower
+        if text is self.text:
+            pattern = re.compile(pattern.pattern, re.IGNORECASE)
+        return pattern.search(text, start, len(text) if end is None else end) is not None
+
+    def after_phrase(self, pattern: re.Pattern[str], start: int) -> bool:
+        """Whether the text at `start` follows one of `pattern`'s phrases by a few words."""
+        ends = self._phrases.get(id(pattern))
+        if ends is None:
+            text = self.lower
+            if text is self.text:
+                pattern = re.compile(pattern.pattern, re.IGNORECASE)
+            # Only the stretch before the names can hold a phrase before one.
+            begin = max(0, self.mentions[0].start - 80) if self.mentions else 0
+            stop = self.mentions[-1].start if self.mentions else 0
+            ends = [m.end() for m in pattern.finditer(text, begin, stop)]
+            self._phrases[id(pattern)] = ends
+        return any(
+            end < start and _GAP.fullmatch(self.text, end, start) is not None for end in ends
+        )
+
+    @property
+    def cued(self) -> bool:
+        if self._cued is None:
+            self._cued = self.search(_CUE)
+        return self._cued
+
+    @property
+    def provider(self) -> bool:
+        if self._provider is None:
+            self._provider = self.search(_OTHER_PROVIDER)
+        return self._provider
+
+    @property
+    def grades(self) -> list[GradeStatement]:
+        if self._grades is None:
+            self._grades = find_grades(self.text)
+        return self._grades
+
+    @property
+    def codes(self) -> frozenset[str]:
+        if self._codes is None:
+            self._codes = frozenset(a.code for m in self.mentions for a in m.authorities)
+        return self._codes
+
+    @property
+    def names(self) -> int:
+        """How many councils the sentence names: a shared name ("Achieving for Children")
+        is one, or none beside the names of its members."""
+        if self._names is None:
+            single = {m.authorities[0].code for m in self.mentions if len(m.authorities) == 1}
+            shared = {
+                m.alias
+                for m in self.mentions
+                if len(m.authorities) > 1 and not single & {a.code for a in m.authorities}
+            }
+            self._names = len(single) + len(shared)
+        return self._names
 
 
 @dataclass
@@ -128,24 +273,35 @@ class _Candidate:
     weight: float = 0.0
     first: int = 10**9
     sentences: list[tuple[_Sentence, Mention]] = field(default_factory=list)
+    heading: bool = False  # it has a section of its own in a roundup
 
 
 def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[AuthorityMatch, ...]:
     """The councils the story is about, the main one first, each with the grade the story
     reports for it (None when it states none) and one evidence sentence."""
     sentences = _sentences(title, text, gazetteer)
-    candidates = _weigh(sentences)
+    headings = _headings(sentences)
+    candidates = _weigh(sentences, headings)
     if not candidates:
         return ()
     ranked = sorted(candidates.values(), key=lambda c: (-c.weight, c.first))
     top = ranked[0].weight
-    about = [c for c in ranked if c.weight >= _ABOUT and c.weight >= _RELATIVE * top]
+    about = [c for c in ranked if c.heading or (c.weight >= _ABOUT and c.weight >= _RELATIVE * top)]
+    # A former council beside its successor is the successor's past ("Cumbria County Council
+    # was rated good in 2019" in a story about Cumberland).
+    present = {c.authority.code for c in about}
+    about = [c for c in about if not (set(c.authority.succeeded_by) & present)]
     if not about:
         return ()
     codes = {c.authority.code for c in about}
-    return tuple(
-        _match(candidate, sentences, codes, main=i == 0) for i, candidate in enumerate(about)
-    )
+    matches = [
+        _match(candidate, sentences, codes, headings, main=i == 0)
+        for i, candidate in enumerate(about)
+    ]
+    counted = _counted_grade(sentences) if len(about) > 1 else None
+    if counted is not None:
+        matches = [m if m.grade else replace(m, grade=counted) for m in matches]
+    return tuple(matches)
 
 
 def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
@@ -158,24 +314,30 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
         found.append(_Sentence(index, sentence, mentions))
     # Ambiguous names need context, or the same authority named unambiguously elsewhere.
-    named = {
-        m.authorities[0].code
-        for s in found
-        for m in s.mentions
-        if not m.ambiguous and len(m.authorities) == 1
-    }
-    return [
-        _Sentence(
-            s.index,
-            s.text,
-            tuple(
+    # A shared name ("Achieving for Children") vouches for its members' short names.
+    named = {a.code for s in found for m in s.mentions if not m.ambiguous for a in m.authorities}
+    for s in found:
+        if any(m.ambiguous for m in s.mentions):
+            s.mentions = tuple(
                 m
                 for m in s.mentions
                 if not m.ambiguous or m.authorities[0].code in named or _has_context(s.text, m)
-            ),
-        )
-        for s in found
-    ]
+            )
+    return found
+
+
+def _headings(sentences: list[_Sentence]) -> dict[int, str]:
+    """The section headings of a roundup, by sentence index, with the council each opens:
+    lines that start with one council's name and a colon. Two or more make a roundup."""
+    found: dict[int, str] = {}
+    for sentence in sentences[1:]:
+        text = sentence.text
+        if not sentence.mentions or len(text) > _HEADING_MAX or len(sentence.codes) != 1:
+            continue
+        first = sentence.mentions[0]
+        if first.start <= 2 and _HEADING_MARK.match(text, first.end):
+            (found[sentence.index],) = sentence.codes
+    return found if len(set(found.values())) >= 2 else {}
 
 
 def _has_context(sentence: str, mention: Mention) -> bool:
@@ -196,62 +358,131 @@ def _place_weight(index: int) -> float:
 
 
 def _demoted(sentence: _Sentence, mention: Mention) -> bool:
+    found = sentence._demoted.get(mention.start)
+    if found is None:
+        found = sentence._demoted[mention.start] = _is_demoted(sentence, mention)
+    return found
+
+
+def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
-    if len({a.code for m in sentence.mentions for a in m.authorities}) >= _LIST and sentence.index:
+    if sentence.names >= _LIST and sentence.index:
         return True
     after = text[mention.end :]
-    before = text[: mention.start]
-    if _DEMOTE_BEFORE.search(before[-80:]) or _DEMOTE_AFTER.match(after):
+    if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
         return True
     if _NOT_PART.search(after[:80]):
         return True
+    if sentence.after_phrase(_EMPLOYER_BEFORE, mention.start) or _EMPLOYER_AFTER.match(after):
+        # A speaker's council is the subject when the sentence gives its grade and names no
+        # other council: "The leader of Bracknell Forest Council has accused Ofsted of basing
+        # its inadequate judgement on record-keeping".
+        return (
+            len(sentence.codes) > 1 or not sentence.grades or not _INSPECTION.search(sentence.text)
+        )
     helper = _HELPER_AFTER.match(after)
+    if helper is None:
+        return False
+    # "Southend was rated inadequate and Essex will help it improve": the helper is the
+    # council named between.
+    if any(mention.end < m.start < mention.end + helper.start("cue") for m in sentence.mentions):
+        return False
     # "BCP's improvement partner" names the council helped, not the helper.
-    return bool(helper) and not re.match(r"^'s\s+improvement partner", after, re.IGNORECASE)
+    return not re.match(r"^'s\s+improvement partner", after, re.IGNORECASE)
 
 
-def _weigh(sentences: list[_Sentence]) -> dict[str, _Candidate]:
+def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
+    subject: _Candidate | None = None  # the one council the last sentence naming any named
     for sentence in sentences:
-        cued = bool(_CUE.search(sentence.text))
-        provider = bool(_OTHER_PROVIDER.search(sentence.text))
+        if not sentence.mentions:
+            # An opening sentence going on about it counts for it: "A study praised Gateshead
+            # Council's approach. The council's children's services were rated outstanding."
+            if (
+                subject is not None
+                and sentence.index <= _EARLY_SENTENCES
+                and _REFERS_BACK.match(sentence.text)
+                and sentence.cued
+                and not sentence.provider
+            ):
+                subject.weight += _place_weight(sentence.index)
+            continue
+        # A shared name's weight goes to those of its members the sentence names on their
+        # own ("Richmond, run by Achieving for Children"), or a little to each.
+        single = {m.authorities[0].code for m in sentence.mentions if len(m.authorities) == 1}
+        heading = headings.get(sentence.index)
+        counted = False
         for mention in sentence.mentions:
             for authority in mention.authorities:
                 candidate = candidates.setdefault(authority.code, _Candidate(authority))
                 candidate.sentences.append((sentence, mention))
+                if heading == authority.code:
+                    candidate.heading = True
                 if _demoted(sentence, mention):
                     continue
                 weight = _place_weight(sentence.index)
-                if not cued or provider:
+                if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
-                if len(mention.authorities) > 1:  # a shared name: each counts a little
-                    weight *= _UNCUED
+                if len(mention.authorities) > 1:
+                    named = single & {a.code for a in mention.authorities}
+                    if named and authority.code not in named:
+                        continue
+                    if not named:
+                        weight *= _UNCUED
                 candidate.weight += weight
                 candidate.first = min(candidate.first, sentence.index)
+                counted = True
+        subject = None
+        if counted and len(sentence.codes) == 1:
+            (code,) = sentence.codes
+            subject = candidates[code]
     return candidates
 
 
 def _match(
-    candidate: _Candidate, sentences: list[_Sentence], codes: set[str], *, main: bool
+    candidate: _Candidate,
+    sentences: list[_Sentence],
+    codes: set[str],
+    headings: dict[int, str],
+    *,
+    main: bool,
 ) -> AuthorityMatch:
     grade: str | None = None
     previous: str | None = None
     evidence: str | None = None
-    for sentence, statements in _grade_sentences(candidate, sentences, main):
+    overall: tuple[str, _Sentence] | None = None
+    superseded = False
+    judgements: dict[str, str] = {}
+    for sentence, statements, subs in _grade_sentences(candidate, sentences, headings, main):
+        listed = bool(_AREA_LINE.match(sentence.text))
+        for area, area_grade in _judgements(sentence, subs, statements):
+            # A judgement list's line is surer than running text.
+            if listed:
+                judgements[area] = area_grade
+            else:
+                judgements.setdefault(area, area_grade)
         for statement in statements:
+            if (
+                statement.grade is not None
+                and overall is None
+                and _OVERALL_LINE.match(sentence.text)
+            ):
+                overall = (statement.grade, sentence)
             if grade is None and statement.grade is not None:
                 grade = statement.grade
                 previous = previous or statement.previous
                 evidence = evidence if evidence and sentence.index else sentence.text
             elif previous is None and statement.previous is not None:
                 previous = statement.previous
+                superseded = statement.superseded
             if grade is not None and evidence is None:
                 evidence = sentence.text
-        if grade and previous:
-            break
-    if grade is None and previous is not None:
+    if overall is not None and overall[0] != grade:
+        # "Overall effectiveness: inadequate" in a list of judgements is the grade.
+        grade = overall[0]
+    if grade is None and previous is not None and not superseded:
         # Only an earlier grade stated ("was rated good at its last inspection"): it is the
         # latest the story reports.
         grade, previous = previous, None
@@ -260,50 +491,129 @@ def _match(
     if previous == grade:
         previous = None
     authority = candidate.authority
-    return AuthorityMatch(authority.code, authority.name, grade, previous, evidence or "")
+    return AuthorityMatch(
+        authority.code,
+        authority.name,
+        grade,
+        previous,
+        evidence or "",
+        tuple(judgements.items()),
+    )
+
+
+def _judgements(
+    sentence: _Sentence, subs: list[GradeStatement], others: list[GradeStatement]
+) -> list[tuple[str, str]]:
+    """The areas the sentence's grades are for: those named right after a grade ("a requires
+    improvement grade for the help and protection of children") or else between the grade
+    before it (or the sentence's start) and it ("children in care and the impact of leaders
+    require improvement"). A grade taken for the whole counts for areas only when no word
+    for the whole ("the council") comes between."""
+    text = sentence.text
+    found = []
+    for statement in sorted([*subs, *others], key=lambda g: g.start):
+        if statement.grade is None:
+            continue
+        after = _AREA_AFTER.match(text, statement.end)
+        if after is not None:
+            stop = min([g.start for g in sentence.grades if g.start > statement.end] or [len(text)])
+            clause = _CLAUSE.search(text, after.end())
+            stop = min(stop, after.end() + 80, clause.start() if clause else len(text))
+            areas = list(_AREA.finditer(text, after.start(), stop))
+        else:
+            before = [g.end for g in sentence.grades if g.end <= statement.start]
+            begin = max(before, default=0)
+            areas = list(_AREA.finditer(text, begin, statement.start))
+            if (
+                statement in others
+                and areas
+                and _WHOLE.search(text, areas[-1].end(), statement.start)
+            ):
+                areas = []
+        for match in areas:
+            found.append((_AREAS[int(str(match.lastgroup)[1:])][0], statement.grade))
+    return found
 
 
 def _evidence(candidate: _Candidate) -> str | None:
     """The first body sentence naming the authority with an inspection word, else any."""
     body = [(s, m) for s, m in candidate.sentences if s.index]
     for sentence, _ in body:
-        if _CUE.search(sentence.text) and not _BOILERPLATE.match(sentence.text):
+        if sentence.cued and not _BOILERPLATE.match(sentence.text):
             return sentence.text
     return body[0][0].text if body else None
 
 
+def _counted_grade(sentences: list[_Sentence]) -> str | None:
+    """The grade a sentence naming no council states for a counted group of them ("three
+    councils whose children's services are rated inadequate", "Both councils are rated
+    requires improvement")."""
+    for sentence in sentences:
+        if sentence.mentions:
+            continue
+        for statement in sentence.grades:
+            if statement.grade and _COUNTED_COUNCILS.search(sentence.text[: statement.start]):
+                return statement.grade
+    return None
+
+
 def _grade_sentences(
-    candidate: _Candidate, sentences: list[_Sentence], main: bool
-) -> list[tuple[_Sentence, list[GradeStatement]]]:
-    """The rating statements that attach to this authority, sentence by sentence, in order."""
+    candidate: _Candidate, sentences: list[_Sentence], headings: dict[int, str], main: bool
+) -> list[tuple[_Sentence, list[GradeStatement], list[GradeStatement]]]:
+    """The rating statements that attach to this authority, sentence by sentence, in order.
+
+    A sentence naming no council belongs to the council the story was last about when it
+    goes on about "the council" or "it" (a roundup's section is about its heading's council);
+    a line of a judgement list about the whole ("Overall effectiveness: good") belongs to the
+    main council."""
     code = candidate.authority.code
     own: dict[int, list[Mention]] = defaultdict(list)
     for sentence, mention in candidate.sentences:
         if not _demoted(sentence, mention):
             own[sentence.index].append(mention)
     found = []
+    subject: str | None = None  # the council the last sentence naming one was about
     for sentence in sentences:
-        follows = sentence.index - 1 in own and all(
-            code in {a.code for a in m.authorities} for m in sentences[sentence.index - 1].mentions
-        )
-        if follows and not sentence.mentions and _REFERS_BACK.match(sentence.text):
+        if sentence.mentions:
+            codes = sentence.codes
+            if sentence.index in headings:
+                subject = headings[sentence.index]
+            elif len(codes) == 1 and not _BOILERPLATE.match(sentence.text):
+                (only,) = codes
+                subject = only if only != code or sentence.index in own else None
+            elif len(codes) > 1:
+                subject = None
+        elif (subject == code and (headings or _REFERS_BACK.match(sentence.text))) or (
+            main and (_OVERALL_LINE.match(sentence.text) or _AREA_LINE.match(sentence.text))
+        ):
             own.setdefault(sentence.index, [])
-        if _OTHER_PROVIDER.search(sentence.text) and not _OVERALL.search(sentence.text):
-            continue
-        mine = own.get(sentence.index, [])
+        mine = own.get(sentence.index)
         others = [m for m in sentence.mentions if code not in {a.code for a in m.authorities}]
-        near = main and not others and sentence.index <= _EARLY_SENTENCES
-        if sentence.index not in own and not near:
+        near = main and not others and sentence.index <= _EARLY_SENTENCES and not headings
+        if mine is None and not near:
             continue
-        mine = mine + [o for o in others if _coordinated(sentence.text, o, mine)]
+        if sentence.provider and not _OVERALL.search(sentence.text):
+            continue
+        statements = sentence.grades
+        if not statements:
+            continue
+        mine = (mine or []) + [o for o in others if _coordinated(sentence.text, o, mine or [])]
         others = [o for o in others if o not in mine]
-        statements = [
-            g
-            for g in find_grades(sentence.text)
-            if not _sub_judgement(sentence.text, g) and _nearest_is_mine(g, mine, others)
-        ]
-        if statements:
-            found.append((sentence, statements))
+        general = mine == [] and not sentence.mentions
+        overall, subs = [], []
+        for g in statements:
+            if not _nearest_is_mine(g, mine, others) or (
+                general and _GENERAL.search(sentence.text, 0, g.start)
+            ):
+                continue
+            if _sub_judgement(sentence.text, g) or (
+                _AREA_LINE.match(sentence.text) and not _OVERALL_LINE.match(sentence.text)
+            ):
+                subs.append(g)
+            else:
+                overall.append(g)
+        if overall or subs:
+            found.append((sentence, overall, subs))
     return found
 
 
@@ -338,7 +648,11 @@ def _sub_judgement(sentence: str, statement: GradeStatement) -> bool:
     clause_start = max(s for s in starts if s <= statement.start)
     ends = [m.start() for m in _CLAUSE.finditer(sentence) if m.start() >= statement.end]
     clause = sentence[clause_start : min(ends) if ends else len(sentence)]
-    if _OVERALL.search(clause):
+    # "overall" before the grade or right after it ("rated good overall"), not further on
+    # ("care leavers judged inadequate as overall rating slips").
+    if _OVERALL.search(sentence[clause_start : statement.start]) or re.match(
+        r"\W*overall\b", sentence[statement.end :], re.IGNORECASE
+    ):
         return False
     # The nearer of an area ("care leavers") and the whole ("the trust") before the grade.
     before = sentence[clause_start : statement.start]

@@ -35,9 +35,32 @@ _RATED = re.compile(
     rf"\b{_VERB}\s+(?:(?:to\s+be|as|being)\s+)?{_ART}{_Q}(?P<g>{_GRADE}){_Q}(?!\w)", re.IGNORECASE
 )
 _BEFORE_NOUN = re.compile(rf"(?<!\w){_Q}(?P<g>{_GRADE}){_Q}\s+{_NOUN}\b", re.IGNORECASE)
-# "rated Wokingham Borough Council's children's services good"
+# "rated Wokingham Borough Council's children's services good", "rates the council
+# inadequate overall", "rated them good in all areas"
 _RATED_OBJECT = re.compile(
-    rf"\b(?:rated|judged)\s+[^,.;]{{1,60}}?\b(?:services|council|authority)\s+{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
+    rf"\b(?:rate|rates|rated|rating|judge|judges|judged)\s+(?:(?:them|it)\s+|[^,.;]{{1,60}}?"
+    rf"\b(?:services?|council|authority|borough|trust)\s+)(?:as\s+)?{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
+    re.IGNORECASE,
+)
+# "require improvement to be good" needs no verb: "Children's services in Hillingdon require
+# improvement", "services that require improvement".
+_REQUIRES = re.compile(
+    r"(?<!\w)(?P<g>(?:requires?|requiring) improvement(?: to be good)?)(?!\w)", re.IGNORECASE
+)
+# A grade after a colon, alone or with "(previously X)": the lines of a roundup or a list of
+# judgements ("Torbay: requires improvement (previously inadequate)", "- Overall
+# effectiveness: good").
+_LISTED = re.compile(
+    rf"^[^:]{{1,80}}(?::|\s-)\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;)", re.IGNORECASE
+)
+# A list of the grades themselves ("one of four ratings: outstanding, good, requires
+# improvement or inadequate") rates nothing.
+_ENUMERATION = re.compile(
+    rf"{_Q}{_GRADE}{_Q}(?:\s*(?:,|/|\bor\b|\band\b|,\s*or|,\s*and)\s*{_Q}{_GRADE}{_Q}){{2,}}",
+    re.IGNORECASE,
+)
+_PARENTHESISED = re.compile(
+    rf"\((?:previously|formerly|was|from|up from|down from)\s+{_Q}(?P<g>{_GRADE}){_Q}\)",
     re.IGNORECASE,
 )
 _TOP = re.compile(r"\b(?:the\s+)?top\s+(?:ofsted\s+)?(?:grade|rating|judgement)", re.IGNORECASE)
@@ -48,13 +71,35 @@ _TRANSITION = re.compile(
     rf"\s+(?:to|into)\s+{_ART}{_Q}(?P<new>{_GRADE}){_Q}(?!\w)",
     re.IGNORECASE,
 )
+# "upgraded to good from requires improvement", "cut to inadequate from good"
+_REVERSED_TRANSITION = re.compile(
+    rf"\bto\s+{_ART}{_Q}(?P<new>{_GRADE}){_Q}(?:\s+(?:rating|grade|judgement))?"
+    rf"\s+from\s+{_ART}{_Q}(?P<old>{_GRADE}){_Q}(?!\w)",
+    re.IGNORECASE,
+)
+# "the inadequate-rated council"
+_HYPHEN_RATED = re.compile(rf"(?<!\w)(?P<g>{_GRADE})-(?:rated|graded)\b", re.IGNORECASE)
+# "the lowest possible rating", "the highest grade"
+_EXTREME = re.compile(
+    r"\b(?P<end>lowest|highest)\s+(?:possible\s+)?(?:ofsted\s+)?(?:grade|rating|judgement)",
+    re.IGNORECASE,
+)
 # Words that mark a grade as the earlier one.
 _PREVIOUS_BEFORE = re.compile(
     r"(?:previously|formerly|before that|up from|down from|falling from|fell from|dropping from"
     r"|moved from|improved from|no longer|out of|improvement on|after being|had been"
     r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
-    r"|dropped from|slipped from|down on)"
+    r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
+    r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
+    r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit)"
+    r"|\blast visited|\byears? ago\b"
+    r"|\blast (?:rated|judged|graded|inspected)\b)"
     r"[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+_SUPERSEDED_BEFORE = re.compile(
+    r"(?:no longer|out of|\blos[et]s?\b|\blosing\b|stripped of|up from|down from|improved from"
+    r"|moved from|falling from|fell from|dropping from|dropped from|slipped from)[^.;]{0,40}$",
     re.IGNORECASE,
 )
 _PREVIOUS_AFTER = re.compile(
@@ -67,7 +112,22 @@ _NOT_RATING_AFTER = re.compile(
     r"|as|for|and\s+(?:bad|evil))\b",
     re.IGNORECASE,
 )
-_NEGATED_BEFORE = re.compile(r"\b(?:not|never|isn't|wasn't)\s+(?:\w+\s+)?$", re.IGNORECASE)
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:not|never|isn't|wasn't|hasn't|haven't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+
+
+# Every pattern below needs one of these: most sentences have none.
+_GRADE_WORDS = (
+    "outstanding",
+    "good",
+    "adequate",
+    "improvement",
+    "poor",
+    "top",
+    "lowest",
+    "highest",
+)
 
 
 def canonical(word: str) -> str:
@@ -89,17 +149,26 @@ class GradeStatement:
     end: int
     grade: str | None
     previous: str | None
+    # The sentence says the earlier grade has gone ("no longer inadequate", "lost its good
+    # rating"): it is not the latest grade, even when the story gives no new one.
+    superseded: bool = False
 
 
 def find_grades(sentence: str) -> list[GradeStatement]:
     """The ratings stated in a sentence, in order; overlapping finds are merged."""
+    lowered = sentence.lower()
+    if not any(word in lowered for word in _GRADE_WORDS):
+        return []
     found: list[GradeStatement] = []
     taken: list[tuple[int, int]] = []
 
     def free(start: int, end: int) -> bool:
         return all(end <= s or start >= e for s, e in taken)
 
-    for match in _TRANSITION.finditer(sentence):
+    taken.extend(m.span() for m in _ENUMERATION.finditer(sentence))
+    for match in (*_TRANSITION.finditer(sentence), *_REVERSED_TRANSITION.finditer(sentence)):
+        if not free(*match.span()):
+            continue
         found.append(
             GradeStatement(
                 match.start(), match.end(), canonical(match["new"]), canonical(match["old"])
@@ -107,13 +176,26 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         )
         taken.append(match.span())
     spans: list[tuple[int, int, str]] = []
-    for pattern in (_RATED, _BEFORE_NOUN, _RATED_OBJECT, _QUOTED):
+    for pattern in (
+        _RATED,
+        _BEFORE_NOUN,
+        _RATED_OBJECT,
+        _QUOTED,
+        _REQUIRES,
+        _LISTED,
+        _PARENTHESISED,
+    ):
         for match in pattern.finditer(sentence):
             spans.append((match.start("g"), match.end("g"), match["g"]))
     for match in _POORLY.finditer(sentence):
         spans.append((match.start(), match.end(), match[0]))
     for match in _TOP.finditer(sentence):
         spans.append((match.start(), match.end(), "outstanding"))
+    for match in _EXTREME.finditer(sentence):
+        grade = "outstanding" if match["end"].lower() == "highest" else "inadequate"
+        spans.append((match.start(), match.end(), grade))
+    for match in _HYPHEN_RATED.finditer(sentence):
+        spans.append((match.start("g"), match.end("g"), match["g"]))
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue
@@ -128,7 +210,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             continue
         taken.append((start, end))
         if _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after):
-            found.append(GradeStatement(start, end, None, grade))
+            superseded = bool(_SUPERSEDED_BEFORE.search(before))
+            found.append(GradeStatement(start, end, None, grade, superseded))
         else:
             found.append(GradeStatement(start, end, grade, None))
     found.sort(key=lambda g: g.start)

@@ -32,7 +32,8 @@ def source_json(source: SourceInfo) -> dict[str, Any]:
 
 
 def article_json(article: ArticleSummary) -> dict[str, Any]:
-    return {
+    """An article; with `authorities` (as `classify-file` prints them) when it read them."""
+    found: dict[str, Any] = {
         "id": article.id,
         "url": article.url,
         "title": article.title,
@@ -46,6 +47,10 @@ def article_json(article: ArticleSummary) -> dict[str, Any]:
         "themes": list(article.themes),
         "extraction_error": article.extraction_error,
     }
+    if article.authorities is not None:
+        # Stored councils keep no sub-judgements.
+        found["authorities"] = [a.as_json(judgements=False) for a in article.authorities]
+    return found
 
 
 def classification_json(item_id: Any, result: Classification) -> dict[str, Any]:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import cast
 
@@ -201,7 +203,8 @@ class ArticleStore(StoreBase):
         authority: str | None = None,
     ) -> list[ArticleSummary]:
         """Newest first: by publication date where it is trusted, else by first sight.
-        `authority`: only articles about the council with this ONS code."""
+        `authority`: only articles about the council with this ONS code. Each comes with the
+        councils it is about (`authorities`, empty when none)."""
         query = (
             select(ArticleRow, ClassificationRow)
             .join(ClassificationRow, isouter=True)
@@ -219,7 +222,7 @@ class ArticleStore(StoreBase):
         if limit is not None:
             query = query.limit(limit)
         with wrap_errors("reading articles"), read_session(self.engine) as session:
-            return [
+            found = [
                 ArticleSummary(
                     id=a.id or 0,
                     url=a.url,
@@ -236,6 +239,21 @@ class ArticleStore(StoreBase):
                 )
                 for a, c in session.exec(query).all()
             ]
+            councils: dict[int, list[AuthorityMatch]] = defaultdict(list)
+            ids = [a.id for a in found]
+            for start in range(0, len(ids), 500):
+                rows = session.exec(
+                    select(ArticleAuthorityRow)
+                    .where(col(ArticleAuthorityRow.article_id).in_(ids[start : start + 500]))
+                    .order_by(col(ArticleAuthorityRow.article_id), col(ArticleAuthorityRow.code))
+                )
+                for row in rows:
+                    councils[row.article_id].append(
+                        AuthorityMatch(
+                            row.code, row.name, row.grade, row.previous_grade, row.evidence
+                        )
+                    )
+            return [replace(a, authorities=tuple(councils.get(a.id, ()))) for a in found]
 
     def authority_summaries(self) -> list[AuthoritySummary]:
         """Every council with articles about it: the count and the latest grade reported

@@ -68,6 +68,13 @@ def test_one_councils_stories_and_the_articles_filter(
     code, out, _ = run(capsys, "articles", "--authority", "E06000047", "--json")
     assert code == 0
     assert [json.loads(line)["title"] for line in out.splitlines()] == [DURHAM.title]
+    (durham,) = json.loads(out)["authorities"]
+    assert set(durham) == {"code", "name", "grade", "previous_grade", "evidence"}
+    assert durham["code"] == "E06000047" and durham["evidence"]
+    code, out, _ = run(capsys, "articles", "--json")
+    rows = [json.loads(line) for line in out.splitlines()]
+    assert code == 0 and all(isinstance(row["authorities"], list) for row in rows)
+    assert {a["name"] for row in rows for a in row["authorities"]} == {"Bury", "County Durham"}
     code, _, err = run(capsys, "articles", "--authority", "Atlantis")
     assert code == 2 and "Atlantis" in err
     code, _, err = run(capsys, "authorities", "--region", "Mars")

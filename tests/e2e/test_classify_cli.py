@@ -110,6 +110,7 @@ def test_classify_file_names_the_council_and_its_grade(
         "grade": "inadequate",
         "previous_grade": "requires improvement",
         "evidence": story["text"].splitlines()[0],
+        "judgements": {},
     }
 
 
