@@ -106,6 +106,7 @@ class App:
             s.page_max_bytes,
             s.fetch_pages,
             s.new_source_lookback,
+            max_entries_per_poll=s.max_entries_per_poll,
         )
 
     def shipped_classifier(self) -> ShippedClassifier:

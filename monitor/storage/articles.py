@@ -65,14 +65,23 @@ def _authority_values(article_id: int, classification: Classification) -> list[d
     return rows
 
 
+# Keys asked about in one statement: far below SQLite's (32,766) and PostgreSQL's (65,535)
+# limits on bound parameters, whatever the size of the feed.
+KEY_BATCH = 500
+
+
 class ArticleStore(StoreBase):
     def known_keys(self, keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
         if not wanted:
-            return set()
-        query = sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(wanted))
+            return found
         with wrap_errors("reading seen entries"), self.engine.connect() as connection:
-            return set(connection.execute(query).scalars())
+            for start in range(0, len(wanted), KEY_BATCH):
+                batch = wanted[start : start + KEY_BATCH]
+                query = sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(batch))
+                found.update(connection.execute(query).scalars())
+        return found
 
     def add_keys(self, keys: Iterable[str], article_key: str, now: datetime) -> None:
         """Record more identities of an already stored article (found under `article_key`)."""

@@ -1,0 +1,128 @@
+"""Reliability under hostile load (issue 10): huge feeds, poisoned digests, concurrent
+pollers, slow sources. Real servers and both databases throughout."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from typing import Any
+
+import pytest
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from monitor.app import App
+from monitor.ingest.identity import seen_key
+from monitor.ingest.workers import WorkerPool
+from monitor.models import PollReport, SourceInfo
+from monitor.storage.tables import ArticleRow
+from tests.support.builders import Item, rss
+from tests.support.servers import LocalServer, Route
+
+
+def poll(app: App, workers: WorkerPool, *, force: bool = False) -> PollReport:
+    async def run() -> PollReport:
+        async with app.pipeline(workers=workers) as pipeline:
+            return await pipeline.poll(force=force)
+
+    return asyncio.run(run())
+
+
+def subscribe(app: App, server: LocalServer, path: str, body: bytes, **route: Any) -> SourceInfo:
+    server.routes[path] = Route(body, **route)
+    return app.store.add_source(server.url(path), None, None, app.clock())
+
+
+def source(app: App, source_id: int) -> SourceInfo:
+    found = app.store.find_source(str(source_id))
+    assert found is not None
+    return found
+
+
+def article_count(app: App) -> int:
+    with Session(app.engine) as session:
+        return len(session.exec(select(col(ArticleRow.id))).all())
+
+
+def notes(n: int, prefix: str = "n", *, links: LocalServer | None = None) -> bytes:
+    """A feed of `n` short entries without pages to fetch (feed text only)."""
+    return rss(
+        [
+            Item(
+                f"Note {prefix}{i}",
+                links.url(f"/{prefix}/{i}") if links else None,
+                f"{prefix}{i}",
+                description=f"Feed text {prefix}{i}",
+            )
+            for i in range(n)
+        ]
+    )
+
+
+def limit_sqlite_variables(app: App, limit: int) -> None:
+    """Lower SQLite's limit on bound parameters for this app's connections (a real limit of
+    the real database, as a smaller build of SQLite would have it)."""
+
+    @sa.event.listens_for(app.engine, "connect")
+    def _limit(connection: sqlite3.Connection, record: object) -> None:
+        connection.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, limit)
+
+    app.engine.dispose()
+
+
+# --- a large feed stops every poll --------------------------------------------------------
+
+
+def test_known_keys_of_a_huge_feed_stay_within_parameter_limits(app: App) -> None:
+    """260,000 keys: more than PostgreSQL's 65,535 parameters and SQLite's 250,000 variables
+    (as Debian builds it; 32,766 by default)."""
+    keys = [seen_key("entry", f"huge\n{i}") for i in range(260_000)]
+    assert app.store.known_keys(keys) == set()
+
+
+def test_a_feed_larger_than_the_parameter_limit_is_stored(
+    app: App, server: LocalServer, workers: WorkerPool
+) -> None:
+    if app.store.is_postgresql:
+        pytest.skip("SQLite's variable limit is lowered here; PostgreSQL: the test above")
+    limit_sqlite_variables(app, 1000)
+    app.settings.fetch_pages = False
+    feed = subscribe(app, server, "/big", notes(800, links=server))  # 1,600 keys
+    report = poll(app, workers)
+    assert report.errors == [] and report.new_articles == 800
+    assert source(app, feed.id).last_error is None
+
+
+def test_a_storage_refusal_is_the_source_s_failure_not_the_cycle_s(
+    app: App, server: LocalServer, workers: WorkerPool
+) -> None:
+    if app.store.is_postgresql:
+        pytest.skip("made with SQLite's variable limit")
+    # Too low for one lookup batch of the big feed, enough for the small one and the records.
+    limit_sqlite_variables(app, 100)
+    app.settings.fetch_pages = False
+    big = subscribe(app, server, "/big", notes(300, "b"))
+    small = subscribe(app, server, "/small", notes(2, "s"))
+    report = poll(app, workers)
+    assert (report.sources_polled, report.sources_failed, report.new_articles) == (2, 1, 2)
+    failed = source(app, big.id)
+    assert failed.last_error and "too many SQL variables" in failed.last_error
+    assert failed.consecutive_failures == 1 and failed.next_poll_at is not None
+    assert failed.next_poll_at > app.clock() and failed.claimed_until is None
+    assert source(app, small.id).last_error is None
+
+
+def test_entries_beyond_the_per_poll_limit_are_taken_on_the_next_polls(
+    app: App, server: LocalServer, workers: WorkerPool
+) -> None:
+    app.settings.fetch_pages = False
+    app.settings.max_entries_per_poll = 40
+    feed = subscribe(app, server, "/many", notes(100), etag='"v1"')
+    counts = []
+    for _ in range(4):
+        counts.append(poll(app, workers).new_articles)
+    assert counts == [40, 40, 20, 0]
+    assert article_count(app) == 100
+    polled = source(app, feed.id)
+    assert polled.etag == '"v1"'  # kept once the feed was read to its end
+    assert polled.next_poll_at is not None and polled.next_poll_at > app.clock()
