@@ -162,6 +162,8 @@ class App:
                 themes=str(s.themes_file) if s.themes_file else "the built-in themes file",
             ),
             feedback_url=self.feedback_url if s.base_url else None,
+            max_items=s.digest_max_items,
+            archive_url=f"{s.base_url}/articles" if s.base_url else None,
         )
         # Longer than any one delivery can take, so a live sender never loses its claim.
         lease = timedelta(seconds=max(300.0, 10 * s.smtp_timeout))

@@ -201,9 +201,11 @@ def _smtp_errors(where: str) -> Iterator[None]:
             f"{where} refused every recipient: {'; '.join(replies)}", permanent=permanent
         ) from exc
     except smtplib.SMTPResponseException as exc:
+        reply = _reply(exc.smtp_code, exc.smtp_error)
         raise DeliveryError(
-            f"{where} replied {_reply(exc.smtp_code, exc.smtp_error)}",
+            f"{where} replied {reply}",
             permanent=exc.smtp_code >= 500,
+            too_large=exc.smtp_code == 552 or (exc.smtp_code >= 500 and " 5.3.4 " in f"{reply} "),
         ) from exc
     except ssl.SSLCertVerificationError as exc:
         raise DeliveryError(

@@ -59,10 +59,26 @@ def _authority_values(article_id: int, classification: Classification) -> list[d
                 "name": match.name,
                 "grade": match.grade,
                 "previous_grade": match.previous_grade,
-                "evidence": clean_text(match.evidence) or "",
+                "evidence": _clip(match.evidence, EVIDENCE_CHARS) or "",
             }
         )
     return rows
+
+
+# Untrusted strings are stored at most this long (a feed can send an 800 KB "title").
+TITLE_CHARS = 300
+SUMMARY_CHARS = 2000
+NAME_CHARS = 300
+EVIDENCE_CHARS = 500
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    """`value` cleaned, at most `limit` characters (cut at a word, with an ellipsis)."""
+    text = clean_text(value)
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut) + "…"
 
 
 # Keys asked about in one statement: far below SQLite's (32,766) and PostgreSQL's (65,535)
@@ -121,13 +137,13 @@ class ArticleStore(StoreBase):
             "url": article.url,
             "entry_url": article.entry_url,
             "source_id": article.source_id,
-            "source_name": clean_text(article.source_name) or "",
+            "source_name": _clip(article.source_name, NAME_CHARS) or "",
             "origin": article.origin,
-            "title": clean_text(article.title) or "",
+            "title": _clip(article.title, TITLE_CHARS) or "",
             "text": clean_text(article.text) or "",
-            "summary": clean_text(article.summary),
-            "author": clean_text(article.author),
-            "site_name": clean_text(article.site_name),
+            "summary": _clip(article.summary, SUMMARY_CHARS),
+            "author": _clip(article.author, NAME_CHARS),
+            "site_name": _clip(article.site_name, NAME_CHARS),
             "html_gz": article.html_gz,
             "extraction_error": clean_text(article.extraction_error),
             "published_raw": clean_text(article.published_raw),

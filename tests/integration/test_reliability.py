@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -14,10 +16,14 @@ from sqlmodel import Session, col, select
 from monitor.app import App
 from monitor.ingest.identity import seen_key
 from monitor.ingest.workers import WorkerPool
-from monitor.models import PollReport, SourceInfo
+from monitor.models import Classification, PollReport, SourceInfo
 from monitor.storage.tables import ArticleRow
+from tests.support.articles import add
 from tests.support.builders import Item, rss
+from tests.support.clock import Clock
+from tests.support.factories import AppFactory
 from tests.support.servers import LocalServer, Route
+from tests.support.smtp import Received, SmtpFactory, text_body
 
 
 def poll(app: App, workers: WorkerPool, *, force: bool = False) -> PollReport:
@@ -126,3 +132,102 @@ def test_entries_beyond_the_per_poll_limit_are_taken_on_the_next_polls(
     polled = source(app, feed.id)
     assert polled.etag == '"v1"'  # kept once the feed was read to its end
     assert polled.next_poll_at is not None and polled.next_poll_at > app.clock()
+
+
+# --- one feed can stop all digest delivery ------------------------------------------------
+
+START = datetime(2026, 11, 23, 7, 0, tzinfo=UTC)
+RELEVANT = Classification(True, 0.9, (), "test")
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(START)
+
+
+@pytest.fixture
+def make_app(
+    env: LocalServer, clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[AppFactory]:
+    factory = AppFactory(monkeypatch, clock)
+    yield factory
+    factory.close()
+
+
+def distinct_story(n: int) -> str:
+    """A text no other story shares a run of words with."""
+    return " ".join(f"w{n}x{i}" for i in range(60))
+
+
+def html_part(received: Received) -> bytes:
+    part = received.message.get_body(("html",))
+    assert part is not None
+    return str(part.get_content()).encode()
+
+
+def test_huge_titles_neither_swell_the_digest_nor_block_later_ones(
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
+    server = smtp(data_size_limit=1024 * 1024)
+    app = make_app(server)
+    for n in range(10):
+        add(
+            app,
+            n,
+            f"Headline {n} " + "hostile " * 25_000,
+            distinct_story(n),
+            classification=RELEVANT,
+        )
+    service = app.digests()
+    first, _ = service.create("p1")
+    assert service.send(first.id).status == "sent"
+    html = html_part(server.messages[0])
+    assert len(html) < 102 * 1024 and html.count(b"hostile") < 10 * 60
+    clock.advance(hours=24)
+    add(app, 99, "An ordinary story", distinct_story(99), classification=RELEVANT)
+    second, _ = service.create("p2")
+    assert second.item_count == 1 and service.send(second.id).status == "sent"
+
+
+def test_a_digest_shows_at_most_max_items_and_counts_the_rest(
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
+    server = smtp()
+    app = make_app(server, base_url="https://monitor.example.org")
+    for n in range(120):
+        add(app, n, f"Story number {n}", distinct_story(n), classification=RELEVANT)
+    service = app.digests()
+    record, _ = service.create("p1")
+    assert record.item_count == 120
+    assert service.send(record.id).status == "sent"
+    message = server.messages[0]
+    html = html_part(message)
+    assert len(html) < 102 * 1024
+    assert html.count(b"Story number ") == 50 and b"And 70 more stories" in html
+    text = text_body(message.message)
+    assert "And 70 more stories: https://monitor.example.org/articles?relevant=relevant" in text
+    clock.advance(hours=24)
+    following, _ = service.create("p2")  # the 70 not shown went with the first digest
+    assert following.status == "skipped"
+
+
+def test_a_size_refusal_sends_a_shortened_digest_not_the_same_bytes_again(
+    make_app: AppFactory, smtp: SmtpFactory, clock: Clock
+) -> None:
+    server = smtp(data_size_limit=24 * 1024)
+    app = make_app(server, base_url="https://monitor.example.org")
+    for n in range(50):
+        add(app, n, f"Story number {n}", distinct_story(n), classification=RELEVANT)
+    service = app.digests()
+    record, _ = service.create("p1")
+    outcome = service.send(record.id)
+    assert outcome.status == "sent" and outcome.error and "shortened" in outcome.error
+    [received] = server.messages
+    assert len(received.data) <= 24 * 1024
+    assert received.message["Message-ID"] == record.message_id
+    body = text_body(received.message)
+    assert "too large for the mail server" in body and "Story number 0" in body
+    clock.advance(hours=24)
+    add(app, 99, "An ordinary story", distinct_story(99), classification=RELEVANT)
+    following, _ = service.create("p2")
+    assert following.item_count == 1 and service.send(following.id).status == "sent"
