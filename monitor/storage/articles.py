@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from monitor.errors import StorageError
 from monitor.models import (
     ArticleSummary,
     AuthoritySummary,
@@ -109,8 +110,16 @@ class ArticleStore(StoreBase):
             self._insert_keys(connection, keys, article_id, now)
 
     def _insert_keys(
-        self, connection: sa.Connection, keys: Iterable[str], article_id: int | None, now: datetime
+        self,
+        connection: sa.Connection,
+        keys: Iterable[str],
+        article_id: int | None,
+        now: datetime,
+        *,
+        strict: bool = False,
     ) -> None:
+        """Record identities; `strict`: a key already stored raises IntegrityError (a new
+        article's identities must all be new), else it is left as it is."""
         rows = [
             {
                 "key": key,
@@ -120,7 +129,9 @@ class ArticleStore(StoreBase):
             }
             for key in dict.fromkeys(keys)
         ]
-        if rows:
+        if rows and strict:
+            connection.execute(sa.insert(SEEN_KEYS), rows)
+        elif rows:
             connection.execute(self._upsert(SEEN_KEYS).on_conflict_do_nothing(), rows)
 
     def add_article(
@@ -128,8 +139,10 @@ class ArticleStore(StoreBase):
     ) -> int | None:
         """Store an article, its identities and its classification in one transaction.
 
-        Returns the new id, or None when an article with the same URL was stored meanwhile
-        (its identities are then added to that article).
+        Returns the new id, or None when an article with the same URL or any of the same
+        identities was stored meanwhile by another task or process: the identities are unique
+        in the database (seen_key's primary key), so two writers never store one entry twice;
+        the loser's other identities join the stored article.
         """
         published = article.published_at if article.date_status == "ok" else None
         sort_at = min(published, article.first_seen_at) if published else article.first_seen_at
@@ -166,16 +179,26 @@ class ArticleStore(StoreBase):
                     authorities = _authority_values(article_id, classification)
                     if authorities:
                         connection.execute(sa.insert(ARTICLE_AUTHORITIES), authorities)
-                    self._insert_keys(connection, article.keys, article_id, now)
+                    self._insert_keys(connection, article.keys, article_id, now, strict=True)
                     return int(article_id)
             except IntegrityError:
-                if article.url is None:
-                    raise
-            # Another task or process stored the same URL meanwhile: the keys join it.
+                pass
+            # Another task or process stored the same article meanwhile: the keys join it.
             with self._write() as connection:
                 existing = connection.execute(
-                    sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
-                ).scalar_one()
+                    sa.select(SEEN_KEYS.c.article_id)
+                    .where(SEEN_KEYS.c.key.in_(list(article.keys)))
+                    .where(SEEN_KEYS.c.article_id.is_not(None))
+                    .limit(1)
+                ).scalar()
+                if existing is None and article.url is not None:
+                    existing = connection.execute(
+                        sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
+                    ).scalar()
+                if existing is None and not connection.execute(
+                    sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(list(article.keys)))
+                ).first():
+                    raise StorageError("storing an article: refused, and no duplicate found")
                 self._insert_keys(connection, article.keys, existing, now)
             return None
 

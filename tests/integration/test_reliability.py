@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -14,12 +16,14 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from monitor.app import App
+from monitor.ingest.decide import EntryOrigin
+from monitor.ingest.feeds import parse_feed
 from monitor.ingest.identity import seen_key
 from monitor.ingest.workers import WorkerPool
-from monitor.models import Classification, PollReport, SourceInfo
+from monitor.models import Classification, NewArticle, PollReport, SourceInfo
 from monitor.storage.tables import ArticleRow
 from tests.support.articles import add
-from tests.support.builders import Item, rss
+from tests.support.builders import Item, rss, stored_article
 from tests.support.clock import Clock
 from tests.support.factories import AppFactory
 from tests.support.servers import LocalServer, Route
@@ -231,3 +235,45 @@ def test_a_size_refusal_sends_a_shortened_digest_not_the_same_bytes_again(
     add(app, 99, "An ordinary story", distinct_story(99), classification=RELEVANT)
     following, _ = service.create("p2")
     assert following.item_count == 1 and service.send(following.id).status == "sent"
+
+
+# --- two writers never store one entry twice ----------------------------------------------
+
+
+def linkless(n: int, when: datetime) -> NewArticle:
+    """A feed entry without a link: known by its entry key alone."""
+    stored = stored_article(f"https://unused.example/{n}", f"Note {n}", distinct_story(n), when)
+    return replace(stored, url=None, entry_url=None, keys=(seen_key("entry", f"feed\nn{n}"),))
+
+
+def test_a_second_writer_of_the_same_identity_stores_a_duplicate_never_an_article(
+    make_app: AppFactory, clock: Clock
+) -> None:
+    first, second = make_app(), make_app()  # two processes: two engines on one database
+    assert first.store.add_article(linkless(1, clock()), RELEVANT, clock()) is not None
+    assert second.store.add_article(linkless(1, clock()), RELEVANT, clock()) is None
+    assert article_count(first) == 1
+
+
+def test_two_pollers_ingesting_one_linkless_feed_at_once_store_each_entry_once(
+    make_app: AppFactory,
+) -> None:
+    apps = [make_app(fetch_pages="false", workers="1"), make_app(fetch_pages="false", workers="1")]
+    feed = parse_feed(notes(150), {}, "http://feeds.example/notes")
+    origin = EntryOrigin("http://feeds.example/notes", None, "Notes", "poll")
+    start = threading.Barrier(2)
+
+    def ingest(app: App) -> None:
+        async def run() -> None:
+            async with app.pipeline() as pipeline:  # each its own worker processes
+                start.wait()
+                await pipeline.ingest(origin, feed.entries, PollReport())
+
+        asyncio.run(run())
+
+    threads = [threading.Thread(target=ingest, args=(app,)) for app in apps]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(120)
+    assert article_count(apps[0]) == 150
