@@ -40,6 +40,7 @@ from monitor.models import (
     Clock,
     EntryCandidate,
     ParsedFeed,
+    Poller,
     PollReport,
     SourceInfo,
 )
@@ -72,6 +73,8 @@ class Pipeline:
         policy: PollPolicy,
         clock: Clock,
         progress: Progress | None = None,
+        *,
+        poller: Poller | None = None,
     ) -> None:
         self._store = store
         self._fetcher = fetcher
@@ -80,6 +83,7 @@ class Pipeline:
         self._policy = policy
         self._clock = clock
         self._progress: Progress = progress or QuietProgress()
+        self._poller = poller
         self._in_flight: set[str] = set()
         # Backpressure: pages downloaded but not yet extracted stay few, whatever the backlog.
         self._entry_slots = asyncio.Semaphore(workers.size * 4)
@@ -93,8 +97,14 @@ class Pipeline:
     async def poll(self, *, force: bool = False) -> PollReport:
         """One cycle over every due source (every source with `force`)."""
         now = self._clock()
+        holder = None
+        if self._poller is not None:
+            self.heartbeat(now)
+            holder = self._poller.id
         held = self._store.count_claimed(now, force=force)
-        sources = self._store.claim_due_sources(now, hold=self._policy.claim_hold, force=force)
+        sources = self._store.claim_due_sources(
+            now, hold=self._policy.claim_hold, force=force, holder=holder
+        )
         report = PollReport(sources_skipped=held)
         if held:
             log.info("%d due sources skipped: another process is polling them", held)
@@ -121,6 +131,16 @@ class Pipeline:
         report.sources_polled = len(sources)
         report.sources_failed = len(failures)
         return report
+
+    def heartbeat(self, now: datetime) -> int:
+        """Say this poller is alive, and give back the claims of pollers that are gone."""
+        if self._poller is None:
+            return 0
+        self._store.heartbeat(self._poller, now, self._policy.poller_ttl)
+        released = self._store.release_orphaned_claims(now, host=self._poller.host)
+        if released:
+            log.info("%d sources held by a poller that stopped are due again", released)
+        return released
 
     async def fetch_feed(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None

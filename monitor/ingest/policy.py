@@ -18,3 +18,5 @@ class PollPolicy:
     max_entries_per_poll: int = 1000
     # How long a claimed source stays taken by this poll (see Store.claim_due_sources).
     claim_hold: timedelta = timedelta(minutes=15)
+    # How long this poller's heartbeat vouches for its claims (see Store.heartbeat).
+    poller_ttl: timedelta = timedelta(minutes=15)

@@ -15,9 +15,10 @@ digests; when it dies its lock is released and another instance takes over withi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -53,6 +54,10 @@ class Service:
         self.first_started = datetime.min.replace(tzinfo=UTC)
         self._pool: WorkerPool | None = None
         self._standing_by = False
+        # This instance's heartbeat: renewed every half tick, it lasts one tick, so the claims
+        # of an instance that stopped are freed within two ticks by any other.
+        self.tick = poll_tick(s.poll_interval)
+        app.poller_ttl = timedelta(seconds=self.tick)
 
     # --- jobs --------------------------------------------------------------------------
 
@@ -91,6 +96,25 @@ class Service:
             if task.cancelled():
                 return None
             return task.result()
+
+    def heartbeat_job(self) -> None:
+        current_job.set("heartbeat")
+        if self.stop.is_set():
+            return
+        try:
+            self.free_orphaned_claims()
+        except MonitorError as exc:
+            log.error("heartbeat: %s", exc)
+
+    def free_orphaned_claims(self, *, unowned: bool = False) -> int:
+        """Heartbeat, and give back the claims of pollers that are gone (stopped heartbeating,
+        or their process on this host ended); with `unowned`, claims naming no poller too."""
+        store, poller, now = self.app.store, self.app.poller, self.app.clock()
+        store.heartbeat(poller, now, self.app.poller_ttl)
+        released = store.release_orphaned_claims(now, host=poller.host, unowned=unowned)
+        if released:
+            log.info("%d sources left mid-poll by a stopped process are due again", released)
+        return released
 
     def digest_job(self) -> None:
         """Make sure the digest of the current period exists and is sent. Run at each fire of
@@ -154,9 +178,7 @@ class Service:
             service_lock = self.app.lock("service")
             if not self._wait_for(service_lock):
                 return 0
-            released = self.app.store.release_source_claims()
-            if released:
-                log.info("%d sources left mid-poll by a stopped process are due again", released)
+            self.free_orphaned_claims(unowned=True)
         try:
             now = self.app.clock()
             self.first_started = self.app.record_first_start(now)
@@ -167,6 +189,8 @@ class Service:
                 finally:
                     pool.close(kill=True)
         finally:
+            with contextlib.suppress(MonitorError):
+                self.app.store.forget_poller(self.app.poller)
             self.digest_lock.release()
             if service_lock is not None:
                 service_lock.release()
@@ -188,10 +212,10 @@ class Service:
 
     def _schedule(self, now: datetime) -> None:
         s = self.app.settings
-        tick = poll_tick(s.poll_interval)
+        tick = self.tick
         scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(3)},
+            executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=self.zone,
         )
@@ -199,6 +223,12 @@ class Service:
             self.poll_job,
             IntervalTrigger(seconds=tick, jitter=max(tick / 10, 0.5), timezone=self.zone),
             id="poll",
+            next_run_time=now,
+        )
+        scheduler.add_job(
+            self.heartbeat_job,
+            IntervalTrigger(seconds=tick / 2, timezone=self.zone),
+            id="heartbeat",
             next_run_time=now,
         )
         scheduler.add_job(self.digest_job, self.trigger, id="digest", next_run_time=now)

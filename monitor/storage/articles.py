@@ -195,9 +195,12 @@ class ArticleStore(StoreBase):
                     existing = connection.execute(
                         sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
                     ).scalar()
-                if existing is None and not connection.execute(
-                    sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(list(article.keys)))
-                ).first():
+                if (
+                    existing is None
+                    and not connection.execute(
+                        sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(list(article.keys)))
+                    ).first()
+                ):
                     raise StorageError("storing an article: refused, and no duplicate found")
                 self._insert_keys(connection, article.keys, existing, now)
             return None

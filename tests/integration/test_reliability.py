@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import subprocess
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,7 +21,8 @@ from monitor.ingest.decide import EntryOrigin
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.identity import seen_key
 from monitor.ingest.workers import WorkerPool
-from monitor.models import Classification, NewArticle, PollReport, SourceInfo
+from monitor.models import Classification, NewArticle, Poller, PollReport, SourceInfo
+from monitor.service.scheduler import Service
 from monitor.storage.tables import ArticleRow
 from tests.support.articles import add
 from tests.support.builders import Item, rss, stored_article
@@ -277,3 +279,59 @@ def test_two_pollers_ingesting_one_linkless_feed_at_once_store_each_entry_once(
     for thread in threads:
         thread.join(120)
     assert article_count(apps[0]) == 150
+
+
+# --- claims are released only when their holder is gone -----------------------------------
+
+
+def claimed_by(app: App, poller: Poller, hold: timedelta = timedelta(minutes=15)) -> list[int]:
+    """`poller` heartbeats and claims every due source, as its poll would."""
+    app.store.heartbeat(poller, app.clock(), app.poller_ttl)
+    taken = app.store.claim_due_sources(app.clock(), hold=hold, holder=poller.id)
+    return [s.id for s in taken]
+
+
+def dead_pid() -> int:
+    """The id of a process of this machine that has ended."""
+    ended = subprocess.Popen(["true"])
+    ended.wait()
+    return ended.pid
+
+
+def test_a_service_starting_beside_a_running_poll_keeps_its_claims(
+    make_app: AppFactory, server: LocalServer
+) -> None:
+    polling = make_app()  # a `monitor poll` of this machine, alive, mid-poll
+    feed = subscribe(polling, server, "/feed", notes(3))
+    assert claimed_by(polling, polling.poller) == [feed.id]
+    service = Service(make_app(), threading.Event())
+    assert service.free_orphaned_claims(unowned=True) == 0
+    assert source(polling, feed.id).claimed_until is not None
+
+
+def test_the_claims_of_a_poller_whose_process_ended_are_freed_at_once(
+    make_app: AppFactory, server: LocalServer
+) -> None:
+    app = make_app()
+    feed = subscribe(app, server, "/feed", notes(3))
+    gone = Poller(f"{app.poller.host}:gone", app.poller.host, dead_pid())
+    assert claimed_by(app, gone) == [feed.id]
+    service = Service(make_app(), threading.Event())
+    assert service.free_orphaned_claims() == 1
+    assert source(app, feed.id).claimed_until is None
+
+
+def test_claims_of_an_instance_that_stopped_heartbeating_are_freed_within_two_ticks(
+    make_app: AppFactory, server: LocalServer, clock: Clock, workers: WorkerPool
+) -> None:
+    """Another machine's instance (its process cannot be checked) was killed mid-poll."""
+    live = Service(make_app(poll_interval="60", fetch_pages="false"), threading.Event())
+    feeds = [subscribe(live.app, server, f"/feed{i}", notes(2, f"f{i}")) for i in range(3)]
+    killed = Poller("elsewhere:4242:dead", "elsewhere", 4242)
+    assert len(claimed_by(live.app, killed)) == 3  # then it stopped heartbeating
+    live.free_orphaned_claims()
+    assert all(source(live.app, f.id).claimed_until for f in feeds)  # not yet: it may be alive
+    clock.advance(seconds=2 * live.tick)
+    live.free_orphaned_claims()
+    report = poll(live.app, workers)
+    assert report.sources_polled == 3 and report.new_articles == 6
