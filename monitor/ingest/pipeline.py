@@ -101,7 +101,7 @@ class Pipeline:
         if self._poller is not None:
             self.heartbeat(now)
             holder = self._poller.id
-        held = self._store.count_claimed(now, force=force)
+        held = self._store.count_claimed(now, force=force, other_than=holder)
         sources = self._store.claim_due_sources(
             now, hold=self._policy.claim_hold, force=force, holder=holder
         )

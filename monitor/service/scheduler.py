@@ -5,7 +5,8 @@ sources are claimed before they are polled (one poller per source, whatever the 
 processes), and a digest is recorded once per schedule period (see schedule.py), so a double
 fire, a restart or a second instance cannot make a second one. Each job runs at most once at
 a time (max_instances=1), late runs are coalesced into one, and a late run is never dropped
-(no misfire grace limit).
+(no misfire grace limit). Polling is not an APScheduler job: it has its own thread and event
+loop (see poll_loop), where each tick starts a cycle over the sources due and not claimed.
 
 On SQLite one service runs at a time: a second one waits as a standby until the first stops.
 On PostgreSQL every instance polls, and one at a time, the holder of the `digests` lock, sends
@@ -39,6 +40,30 @@ RETRY_EVERY = 10.0  # seconds between looks for pending digests that are due
 STANDBY_EVERY = 5.0  # seconds between attempts of a standby to take over
 STOP_GRACE = 8.0  # seconds the jobs get to finish once asked to stop
 CANCEL_CHECK = 0.2
+POLL_SLOTS = 4  # poll cycles running at once (each takes the due sources no other holds)
+
+
+def _log_cycle(cycle: asyncio.Task[PollReport]) -> None:
+    if cycle.cancelled():
+        return
+    error = cycle.exception()
+    if isinstance(error, MonitorError):
+        log.error("poll failed: %s", error)
+        return
+    if error is not None:
+        log.error("poll failed", exc_info=error)
+        return
+    report = cycle.result()
+    if report.sources_polled:
+        log.info(
+            "poll: %s",
+            report.summary(),
+            extra={
+                "sources": report.sources_polled,
+                "failed": report.sources_failed,
+                "new_articles": report.new_articles,
+            },
+        )
 
 
 class Service:
@@ -61,41 +86,50 @@ class Service:
 
     # --- jobs --------------------------------------------------------------------------
 
-    def poll_job(self) -> None:
+    def poll_loop(self) -> None:
+        """Polling, in its own thread and event loop for the service's life: every tick a
+        new cycle takes the sources due and not claimed, while earlier cycles may still be
+        polling theirs, so a slow source never holds the others back. At most POLL_SLOTS
+        cycles run at once; a tick finding them all busy is logged once, not every tick."""
         current_job.set("poll")
-        if self.stop.is_set() or self._pool is None:
+        if self._pool is None:
             return
         try:
-            report = asyncio.run(self._poll(self._pool))
+            asyncio.run(self._poll_forever(self._pool))
         except MonitorError as exc:
-            log.error("poll failed: %s", exc)
-            return
-        if report is None:
-            log.info("poll interrupted by shutdown")
-            return
-        if report.sources_polled:
-            log.info(
-                "poll: %s",
-                report.summary(),
-                extra={
-                    "sources": report.sources_polled,
-                    "failed": report.sources_failed,
-                    "new_articles": report.new_articles,
-                },
-            )
+            log.error("polling stopped: %s", exc)
 
-    async def _poll(self, pool: WorkerPool) -> PollReport | None:
-        """One poll cycle, cancelled when the service is asked to stop (each article and each
-        source's state is its own transaction, so a cancelled poll leaves nothing half done)."""
+    async def _poll_forever(self, pool: WorkerPool) -> None:
         async with self.app.pipeline(workers=pool) as pipeline:
-            task = asyncio.ensure_future(pipeline.poll())
-            while not task.done():
-                await asyncio.wait({task}, timeout=CANCEL_CHECK)
-                if self.stop.is_set() and not task.done():
-                    task.cancel()
-            if task.cancelled():
-                return None
-            return task.result()
+            cycles: set[asyncio.Task[PollReport]] = set()
+            busy_logged = False
+            while not self.stop.is_set():
+                if len(cycles) < POLL_SLOTS:
+                    busy_logged = False
+                    cycle = asyncio.ensure_future(pipeline.poll())
+                    cycles.add(cycle)
+                    cycle.add_done_callback(cycles.discard)
+                    cycle.add_done_callback(_log_cycle)
+                elif not busy_logged:
+                    log.warning(
+                        "poll tick skipped: %d poll cycles still running (slow sources); "
+                        "said once until one ends",
+                        len(cycles),
+                    )
+                    busy_logged = True
+                await self._sleep(self.tick)
+            for cycle in cycles:
+                cycle.cancel()
+            if cycles:
+                await asyncio.wait(cycles)
+            log.info("poll interrupted by shutdown" if cycles else "polling stopped")
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or less when the service is asked to stop."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self.stop.is_set() and loop.time() < deadline:
+            await asyncio.sleep(min(CANCEL_CHECK, max(deadline - loop.time(), 0)))
 
     def heartbeat_job(self) -> None:
         current_job.set("heartbeat")
@@ -220,12 +254,6 @@ class Service:
             timezone=self.zone,
         )
         scheduler.add_job(
-            self.poll_job,
-            IntervalTrigger(seconds=tick, jitter=max(tick / 10, 0.5), timezone=self.zone),
-            id="poll",
-            next_run_time=now,
-        )
-        scheduler.add_job(
             self.heartbeat_job,
             IntervalTrigger(seconds=tick / 2, timezone=self.zone),
             id="heartbeat",
@@ -236,6 +264,8 @@ class Service:
             self.retry_job, IntervalTrigger(seconds=RETRY_EVERY, timezone=self.zone), id="retry"
         )
         scheduler.start()
+        poller = threading.Thread(target=self.poll_loop, name="poll", daemon=True)
+        poller.start()
         upcoming = next_fire(self.trigger, now)
         log.info(
             "service started: polling every %s s (sources due every %s s), next digest %s (%s), "
@@ -254,7 +284,8 @@ class Service:
             stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
             stopper.start()
             stopper.join(STOP_GRACE)
-            if stopper.is_alive():
+            poller.join(STOP_GRACE)
+            if stopper.is_alive() or poller.is_alive():
                 log.warning(
                     "a job is still running after %g s; leaving it (it is retried)", STOP_GRACE
                 )

@@ -193,9 +193,16 @@ class SourceStore(StoreBase):
                 )
             return claimed
 
-    def count_claimed(self, now: datetime, *, force: bool = False) -> int:
-        """Sources another process holds now (due ones only, unless `force`)."""
+    def count_claimed(
+        self, now: datetime, *, force: bool = False, other_than: str | None = None
+    ) -> int:
+        """Sources another process holds now (due ones only, unless `force`); with
+        `other_than`, not counting that poller's own claims."""
         query = sa.select(sa.func.count()).where(SOURCES.c.claimed_until > now)
+        if other_than is not None:
+            query = query.where(
+                sa.or_(SOURCES.c.claimed_by.is_(None), SOURCES.c.claimed_by != other_than)
+            )
         if not force:
             query = query.where(
                 sa.or_(SOURCES.c.next_poll_at.is_(None), SOURCES.c.next_poll_at <= now)

@@ -10,6 +10,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 import pytest
@@ -21,14 +22,21 @@ from monitor.ingest.decide import EntryOrigin
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.identity import seen_key
 from monitor.ingest.workers import WorkerPool
-from monitor.models import Classification, NewArticle, Poller, PollReport, SourceInfo
+from monitor.models import (
+    Classification,
+    NewArticle,
+    Poller,
+    PollReport,
+    SourceInfo,
+    utcnow,
+)
 from monitor.service.scheduler import Service
 from monitor.storage.tables import ArticleRow
 from tests.support.articles import add
 from tests.support.builders import Item, rss, stored_article
 from tests.support.clock import Clock
 from tests.support.factories import AppFactory
-from tests.support.servers import LocalServer, Route
+from tests.support.servers import LocalServer, Route, wait_for
 from tests.support.smtp import Received, SmtpFactory, text_body
 
 
@@ -335,3 +343,39 @@ def test_claims_of_an_instance_that_stopped_heartbeating_are_freed_within_two_ti
     live.free_orphaned_claims()
     report = poll(live.app, workers)
     assert report.sources_polled == 3 and report.new_articles == 6
+
+
+# --- one slow source does not delay the others ---------------------------------------------
+
+
+def test_a_slow_source_does_not_hold_back_the_others(
+    make_app: AppFactory, server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("REQUEST_DEADLINE", "READ_TIMEOUT"):
+        monkeypatch.setenv(f"MONITOR_{name}", "60")
+    release = threading.Event()
+
+    def stalled(handler: BaseHTTPRequestHandler) -> None:
+        release.wait(60)
+        body = notes(1, "slow")
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/rss+xml")
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    app = make_app(poll_interval="2", fetch_pages="false", workers="1")
+    app.clock = utcnow  # the service runs on the real clock
+    subscribe(app, server, "/slow", b"", handler=stalled)
+    subscribe(app, server, "/fast", notes(1, "fast"))
+    service = Service(app, threading.Event())
+    runner = threading.Thread(target=service.run)
+    runner.start()
+    try:
+        assert wait_for(lambda: server.hits("/fast") >= 3, timeout=30)
+        assert server.hits("/slow") == 1 and not release.is_set()
+    finally:
+        release.set()
+        service.stop.set()
+        runner.join(30)
+    assert not runner.is_alive()
