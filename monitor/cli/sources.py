@@ -14,13 +14,14 @@ from monitor.cli.output import EXIT_FAILED, EXIT_OK, source_json
 from monitor.errors import ConfigError, SourceError
 from monitor.ingest.discovery import Discovery, discover_feed
 from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
-from monitor.urls import is_http_url
+from monitor.urls import url_problem
 
 
 def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
     url = args.url.strip()
-    if not is_http_url(url):
-        raise ConfigError(f"not an http(s) URL: {url!r}")
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError(f"not added: {url!r}: {problem}")
     if args.no_check:
         source = app.store.add_source(url, args.name, None, app.clock())
         print(f"added source {source.id}: {url} (not checked)")

@@ -237,6 +237,15 @@ class OutboxMailer:
         partial = path.with_suffix(".eml.partial")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:  # trying again cannot help
+            raise DeliveryError(
+                f"cannot write {path}: the outbox {self.folder} (MONITOR_OUTBOX_DIR) is a "
+                "file, or inside one, not a folder: point MONITOR_OUTBOX_DIR at a folder",
+                permanent=True,
+            ) from exc
+        except OSError as exc:
+            raise DeliveryError(f"cannot create {self.folder}: {exc.strerror or exc}") from exc
+        try:
             with partial.open("wb") as handle:
                 handle.write(delivery.message)
                 handle.flush()
