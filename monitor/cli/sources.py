@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -82,8 +83,9 @@ def cmd_sources_remove(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
+    refused: list[str] = []
     try:
-        feeds = read_opml(Path(args.file).read_bytes())
+        feeds = read_opml(Path(args.file).read_bytes(), refused)
     except OSError as exc:
         raise ConfigError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
     except ConfigError as exc:
@@ -97,6 +99,9 @@ def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
         known.add(feed.url)
         added += 1
     print(f"imported {added} sources ({len(feeds) - added} already subscribed)")
+    if refused:
+        reasons = ", ".join(f"{n} {why}" for why, n in Counter(refused).most_common())
+        print(f"refused {len(refused)} outlines that are not http(s) feeds: {reasons}")
     return EXIT_OK
 
 
