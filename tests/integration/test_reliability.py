@@ -4,9 +4,11 @@ pollers, slow sources. Real servers and both databases throughout."""
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import sqlite3
 import subprocess
 import threading
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -21,7 +23,7 @@ from monitor.app import App
 from monitor.ingest.decide import EntryOrigin
 from monitor.ingest.feeds import parse_feed
 from monitor.ingest.identity import seen_key
-from monitor.ingest.workers import WorkerPool
+from monitor.ingest.workers import WorkerPool, _worker_main
 from monitor.models import (
     Classification,
     NewArticle,
@@ -379,3 +381,19 @@ def test_a_slow_source_does_not_hold_back_the_others(
         service.stop.set()
         runner.join(30)
     assert not runner.is_alive()
+
+
+# --- orphaned workers exit quietly ---------------------------------------------------------
+
+
+def test_a_worker_whose_parent_died_exits_quietly(capfd: pytest.CaptureFixture[str]) -> None:
+    context = multiprocessing.get_context("forkserver")
+    parent, child = context.Pipe()
+    worker = context.Process(target=_worker_main, args=(child, 0))
+    worker.start()
+    child.close()
+    parent.send((time.sleep, (0.3,)))  # its reply finds nobody: the parent end is closed
+    parent.close()
+    worker.join(30)
+    assert worker.exitcode == 0
+    assert "Traceback" not in capfd.readouterr().err
