@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision = "20261201_reliability"
 down_revision = "20261201_digest_transport"
 branch_labels = None
