@@ -92,12 +92,12 @@ class Service:
         polling theirs, so a slow source never holds the others back. At most POLL_SLOTS
         cycles run at once; a tick finding them all busy is logged once, not every tick."""
         current_job.set("poll")
-        if self._pool is None:
-            return
-        try:
-            asyncio.run(self._poll_forever(self._pool))
-        except MonitorError as exc:
-            log.error("polling stopped: %s", exc)
+        while self._pool is not None and not self.stop.is_set():
+            try:
+                asyncio.run(self._poll_forever(self._pool))
+            except MonitorError as exc:  # set-up failed (the database is down): try again
+                log.error("poll failed: %s", exc)
+                self.stop.wait(self.tick)
 
     async def _poll_forever(self, pool: WorkerPool) -> None:
         async with self.app.pipeline(workers=pool) as pipeline:
