@@ -36,7 +36,7 @@ from monitor.ingest.policy import PollPolicy
 from monitor.ingest.progress import Progress
 from monitor.ingest.seeds import SeedFeed, load_feeds
 from monitor.ingest.workers import WorkerPool
-from monitor.models import Clock, FeedbackLabel, utcnow
+from monitor.models import Clock, FeedbackLabel, Poller, utcnow
 from monitor.storage.db import (
     describe_database,
     has_schema,
@@ -47,7 +47,7 @@ from monitor.storage.db import (
     upgrade,
 )
 from monitor.storage.digests import DigestStore
-from monitor.storage.locks import AdvisoryLock, FileLock, is_locked, make_lock
+from monitor.storage.locks import AdvisoryLock, FileLock, is_locked, make_lock, this_poller
 from monitor.storage.store import Store
 from monitor.tokens import FeedbackClaim, Signer, load_or_create_key
 
@@ -69,6 +69,10 @@ class App:
     clock: Clock
     classify: Classifier
     transport: httpx.AsyncBaseTransport | None = None
+    # This process as its claims on sources name it, and how long its heartbeat lasts (the
+    # service heartbeats every poll tick and shortens it; see Service).
+    poller: Poller = field(default_factory=this_poller)
+    poller_ttl: timedelta = timedelta(minutes=15)
     _shipped: ShippedClassifier | None = field(default=None, repr=False)
     _signer: Signer | None = field(default=None, repr=False)
 
@@ -111,6 +115,8 @@ class App:
             s.page_max_bytes,
             s.fetch_pages,
             s.new_source_lookback,
+            max_entries_per_poll=s.max_entries_per_poll,
+            poller_ttl=self.poller_ttl,
         )
 
     def shipped_classifier(self) -> ShippedClassifier:
@@ -141,6 +147,7 @@ class App:
                     self.clock,
                     progress,
                     log_failures=log_failures,
+                    poller=self.poller,
                 )
 
     # --- digests -------------------------------------------------------------------------
@@ -172,6 +179,8 @@ class App:
                 themes=str(s.themes_file) if s.themes_file else "the built-in themes file",
             ),
             feedback_url=self.feedback_url if s.base_url else None,
+            max_items=s.digest_max_items,
+            archive_url=f"{s.base_url}/articles" if s.base_url else None,
         )
         # Longer than any one delivery can take, so a live sender never loses its claim.
         lease = timedelta(seconds=max(300.0, 10 * s.smtp_timeout))

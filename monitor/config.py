@@ -123,6 +123,7 @@ class Settings(BaseSettings):
     poll_interval: Positive = 1800.0
     max_backoff: Positive = 86400.0
     new_source_lookback: Duration = Field(7 * 86400.0, ge=0)
+    max_entries_per_poll: int = Field(1000, ge=1, le=1_000_000)
     fetch_pages: bool = True
     workers: int = Field(
         default_factory=lambda: min(os.cpu_count() or 2, MAX_WORKERS), ge=1, le=MAX_WORKERS
@@ -145,6 +146,7 @@ class Settings(BaseSettings):
     digest_to: CommaList = Field(default_factory=list)
     outbox_dir: Path | None = None
     digest_send_empty: bool = False
+    digest_max_items: int = Field(50, ge=1, le=10_000)
     digest_cron: str = "0 7 * * *"
     timezone: str = "Europe/London"
     web_bind: str = "127.0.0.1:8080"

@@ -95,6 +95,9 @@ class Stopped(KeyboardInterrupt):
 class DeliveryError(MonitorError):
     """A digest could not be delivered."""
 
-    def __init__(self, message: str, *, permanent: bool = False) -> None:
+    def __init__(self, message: str, *, permanent: bool = False, too_large: bool = False) -> None:
         super().__init__(message)
         self.permanent = permanent
+        # The server refused the message for its size (552, or 5.3.4): sending the same
+        # bytes again can never work, a smaller message may.
+        self.too_large = too_large

@@ -35,6 +35,19 @@ def redact(text: str) -> str:
     return _URL_PASSWORD.sub(r"\1***@", text)
 
 
+# Control characters (CR, LF, ESC...) and Unicode line breaks in a logged value are written
+# as escapes, so a hostile URL or title cannot add lines to the log or drive a terminal.
+_CONTROL = re.compile("[\x00-\x1f\x7f\x85\u2028\u2029]")
+
+
+def escape_controls(value: object) -> object:
+    """`value` with its control characters escaped (`\\r`, `\\n`, `\\x1b`), when it is a
+    string; a traceback a worker sent back keeps its lines."""
+    if not isinstance(value, str) or value.startswith("Traceback (most recent call last)"):
+        return value
+    return _CONTROL.sub(lambda m: m.group().encode("unicode_escape").decode("ascii"), value)
+
+
 def _fields(record: logging.LogRecord) -> dict[str, object]:
     return {
         k: v for k, v in record.__dict__.items() if k not in _STANDARD and not k.startswith("_")
@@ -48,6 +61,8 @@ class _Redacting(logging.Filter):
         job = current_job.get()
         if job and not hasattr(record, "job"):
             record.job = job
+        if isinstance(record.args, tuple):
+            record.args = tuple(escape_controls(a) for a in record.args)
         message = record.getMessage()
         cleaned = redact(message)
         if cleaned != message:
@@ -61,7 +76,7 @@ class TextFormatter(logging.Formatter):
 
     def format(self, record: logging.LogRecord) -> str:
         line = super().format(record)
-        extra = " ".join(f"{k}={v}" for k, v in _fields(record).items())
+        extra = " ".join(f"{k}={escape_controls(str(v))}" for k, v in _fields(record).items())
         return f"{line} [{extra}]" if extra else line
 
 

@@ -179,6 +179,15 @@ class PollReport:
 
 
 @dataclass(frozen=True)
+class Poller:
+    """A process that polls, as its claims name it: `id` is unique to the process."""
+
+    id: str
+    host: str
+    pid: int
+
+
+@dataclass(frozen=True)
 class SourceInfo:
     id: int
     url: str

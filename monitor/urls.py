@@ -51,6 +51,23 @@ _WRAPPER_PARAMS = {
 _EMBEDDED_URL = re.compile(rb"https?://[\x21-\x7e]+")
 
 
+def url_problem(url: str) -> str | None:
+    """Why `url` cannot be a source (None when it can): not http(s), no host, spaces or
+    control characters in it, or a port outside 1-65535."""
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in url):
+        return "it contains spaces, line breaks or control characters"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return "its port is not a number from 1 to 65535"
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return "it is not an http(s) URL"
+    if port is not None and not 0 < port < 65536:
+        return "its port is not a number from 1 to 65535"
+    return None
+
+
 def is_http_url(url: str) -> bool:
     try:
         parts = urlsplit(url)

@@ -29,9 +29,11 @@ from monitor.ingest.progress import make_progress
 from monitor.models import AuthorityMatch, Classification, plural
 
 
-def _open_input(path: str) -> IO[str]:
+def _open_input(path: str) -> IO[bytes]:
+    """The file (or stdin for `-`) as bytes: each line is decoded on its own, so one line
+    that is not UTF-8 is skipped and the others are read."""
     try:
-        return sys.stdin if path == "-" else open(path, encoding="utf-8")
+        return sys.stdin.buffer if path == "-" else open(path, "rb")
     except OSError as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from exc
 

@@ -46,7 +46,10 @@ def cmd_poll(app: App, args: argparse.Namespace) -> int:
 
 def cmd_backfill_seeds(app: App, args: argparse.Namespace) -> int:
     folder = Path(args.dir) if args.dir else bundled_path("seeds") / "articles"
-    articles = load_seed_articles(folder)
+    skipped: list[str] = []
+    articles = load_seed_articles(folder, skipped)
+    for reason in skipped:
+        print(f"skipped: {reason}", file=sys.stderr)
     report = run_pipeline(app, "seeds", lambda p: backfill_seeds(p, articles))
     print(f"seed articles: {report.new_articles} imported, {report.duplicates} already stored")
     return EXIT_OK

@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import json
 import sys
+from collections import Counter
 from pathlib import Path
 from typing import Any
 
@@ -15,13 +16,14 @@ from monitor.errors import BlockedURLError, ConfigError, SourceError
 from monitor.ingest.discovery import Discovery, discover_feed
 from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
 from monitor.models import plural
-from monitor.urls import is_http_url
+from monitor.urls import url_problem
 
 
 def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
     url = args.url.strip()
-    if not is_http_url(url):
-        raise ConfigError(f"not an http(s) URL: {url!r}")
+    problem = url_problem(url)
+    if problem:
+        raise ConfigError(f"not added: {url!r}: {problem}")
     if args.no_check:
         source = app.store.add_source(url, args.name, None, app.clock())
         print(f"added source {source.id}: {url} (not checked)")
@@ -87,8 +89,9 @@ def cmd_sources_remove(app: App, args: argparse.Namespace) -> int:
 
 
 def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
+    refused: list[str] = []
     try:
-        feeds = read_opml(Path(args.file).read_bytes())
+        feeds = read_opml(Path(args.file).read_bytes(), refused)
     except OSError as exc:
         raise ConfigError(f"cannot read {args.file}: {exc.strerror or exc}") from exc
     except ConfigError as exc:
@@ -102,6 +105,9 @@ def cmd_sources_import(app: App, args: argparse.Namespace) -> int:
         known.add(feed.url)
         added += 1
     print(f"imported {plural(added, 'source')} ({len(feeds) - added} already subscribed)")
+    if refused:
+        reasons = ", ".join(f"{n} {why}" for why, n in Counter(refused).most_common())
+        print(f"refused {plural(len(refused), 'outline')} that are not http(s) feeds: {reasons}")
     return EXIT_OK
 
 

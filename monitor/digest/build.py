@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal
 
@@ -80,14 +80,19 @@ class Digest:
     coverage: tuple[SourceCoverage, ...]
     # Every council given a grade in this digest's stories, worst grade first.
     judgements: tuple[Judgement, ...] = ()
+    # Stories beyond the digest's cap (MONITOR_DIGEST_MAX_ITEMS), least relevant: counted
+    # and carried by the digest (recorded with it), not shown.
+    hidden: tuple[DigestItem, ...] = ()
 
     @property
     def items(self) -> tuple[DigestItem, ...]:
+        """The stories shown, section by section."""
         return tuple(item for section in self.sections for item in section.items)
 
     @property
     def story_count(self) -> int:
-        return len(self.items)
+        """Every story the digest carries, shown or not."""
+        return len(self.items) + len(self.hidden)
 
     @property
     def is_empty(self) -> bool:
@@ -102,8 +107,11 @@ def build_digest(
     since: datetime | None,
     until: datetime,
     rejected: Sequence[str] = (),
+    max_items: int | None = None,
 ) -> Digest:
     """Group the relevant candidates into stories and sections; pick the near misses.
+    With `max_items`, only that many stories are shown (the most relevant, then the most
+    recent); the rest are `hidden`, counted but not shown.
 
     An article sits under its highest-scoring theme and shows its other themes as tags;
     sections follow the order of `theme_names`, then articles matching no theme. Within a
@@ -130,12 +138,32 @@ def build_digest(
         (c for c in candidates if not c.relevant and c.relevance >= NEAR_MISS_FLOOR),
         key=lambda c: (-c.relevance, -c.date.timestamp(), c.id),
     )
-    return Digest(
+    digest = Digest(
         since=since,
         until=until,
         sections=tuple(sections),
         near_misses=tuple(near[:NEAR_MISS_LIMIT]),
         coverage=summarise_coverage(activity, until),
+        judgements=judgements_reported([i for s in sections for i in s.items]),
+    )
+    return digest if max_items is None else limit_stories(digest, max_items)
+
+
+def limit_stories(digest: Digest, shown: int) -> Digest:
+    """The digest showing only its `shown` best stories (by relevance, then date; at most
+    those it shows now); the others move to `hidden`, the least relevant last. Sections keep
+    their order; a section left empty goes."""
+    ranked = sorted(digest.items, key=lambda i: _rank(i.article))
+    kept = {id(i) for i in ranked[: max(shown, 0)]}
+    sections = []
+    for section in digest.sections:
+        members = tuple(i for i in section.items if id(i) in kept)
+        if members:
+            sections.append(ThemeSection(section.theme_id, section.name, members))
+    return replace(
+        digest,
+        sections=tuple(sections),
+        hidden=(*(i for i in ranked if id(i) not in kept), *digest.hidden),
         judgements=judgements_reported([i for s in sections for i in s.items]),
     )
 

@@ -8,15 +8,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import make_msgid
 from typing import Literal
 
-from monitor.digest.build import NEAR_MISS_FLOOR, Digest, build_digest
-from monitor.digest.mailer import Delivery, Mailer
-from monitor.digest.render import Envelope, envelope_address, render_digest, subject
+from monitor.digest.build import NEAR_MISS_FLOOR, Digest, build_digest, limit_stories
+from monitor.digest.mailer import Delivery, Mailer, Receipt
+from monitor.digest.render import (
+    Envelope,
+    envelope_address,
+    html_size,
+    render_digest,
+    subject,
+    trimmed_message,
+)
 from monitor.digest.render import Settings as RenderSettings
 from monitor.errors import DeliveryError
 from monitor.models import Clock, DigestRecord
@@ -33,6 +40,12 @@ MAX_ATTEMPTS = 8
 LATE_COMMIT_SLACK = timedelta(hours=6)
 # The period named in a preview's feedback links (it was not recorded as a digest).
 PREVIEW_PERIOD = "preview"
+# The HTML part is kept under this (Gmail clips a message's HTML beyond 102 KB): fewer
+# stories are shown until it fits; the rest are counted, and in the web archive.
+HTML_BUDGET = 100 * 1024
+# A server refusing a digest for its size gets a text-only version, halved each time it
+# refuses again, down to this size (then the digest fails like any permanent refusal).
+SMALLEST_TRIM = 8 * 1024
 
 
 @dataclass(frozen=True)
@@ -44,6 +57,10 @@ class DigestOptions:
     render: RenderSettings
     # (article id, digest period, recipient, action) -> a signed feedback URL; None: no links.
     feedback_url: Callable[[int, str, str, str], str] | None = None
+    # Stories shown in one digest (MONITOR_DIGEST_MAX_ITEMS); the rest are counted.
+    max_items: int = 50
+    # The web app's article list (MONITOR_BASE_URL + /articles); None: no archive links.
+    archive_url: str | None = None
 
 
 # What one send attempt came to.
@@ -142,15 +159,54 @@ class DigestService:
             sender=envelope_address(record.sender),
             recipients=tuple(envelope_address(r) for r in record.recipients),
         )
+        note = None
         try:
-            receipt = self.mailer.deliver(delivery)
+            try:
+                receipt = self.mailer.deliver(delivery)
+            except DeliveryError as exc:
+                if not exc.too_large:
+                    raise
+                receipt, note = self._deliver_trimmed(record, delivery, exc)
         except DeliveryError as exc:
             return self._failed(record, exc)
-        self.store.mark_sent(record.id, self.clock(), receipt.where, receipt.refused)
+        refused = "; ".join(n for n in (note, receipt.refused) if n) or None
+        self.store.mark_sent(record.id, self.clock(), receipt.where, refused)
         log.info("digest %s delivered: %s", record.id, receipt.where)
-        if receipt.refused:
-            log.warning("digest %s: %s", record.id, receipt.refused)
-        return SendOutcome(record.id, "sent", where=receipt.where, error=receipt.refused)
+        if refused:
+            log.warning("digest %s: %s", record.id, refused)
+        return SendOutcome(record.id, "sent", where=receipt.where, error=refused)
+
+    def _deliver_trimmed(
+        self, record: DigestRecord, delivery: Delivery, refusal: DeliveryError
+    ) -> tuple[Receipt, str]:
+        """The server refused the digest for its size: send a text-only version, halved at
+        each refusal, never the same bytes twice. (receipt, a note saying so); raises the
+        last DeliveryError when even the smallest version is refused, or another failure."""
+        size = len(delivery.message)
+        budget = size // 2
+        where = self._archive_link(record.window_start)
+        while budget >= SMALLEST_TRIM:
+            message = trimmed_message(delivery.message, budget, where)
+            log.warning(
+                "digest %s: refused as too large (%d bytes): sending it shortened to %d bytes",
+                record.id,
+                size,
+                len(message),
+            )
+            try:
+                receipt = self.mailer.deliver(replace(delivery, message=message))
+            except DeliveryError as exc:
+                if not exc.too_large:
+                    raise
+                refusal, size, budget = exc, len(message), min(budget, len(message)) // 2
+                continue
+            return receipt, (
+                f"shortened to {len(message)} bytes of text after the server refused "
+                f"{len(delivery.message)} bytes as too large"
+            )
+        raise DeliveryError(
+            f"refused as too large even when shortened to {size} bytes: {refusal}", permanent=True
+        )
 
     def cannot_send(self, record: DigestRecord) -> str | None:
         """Why this sender must not send `record` (None when it may): a digest goes only the
@@ -194,9 +250,25 @@ class DigestService:
             since=gathered.since,
             until=now,
             rejected=gathered.rejected,
+            max_items=self.options.max_items,
         )
 
+    def _archive_link(self, since: datetime | None) -> str | None:
+        base = self.options.archive_url
+        if base is None:
+            return None
+        return f"{base}?relevant=relevant" + (f"&since={since.date().isoformat()}" if since else "")
+
     def _render(self, digest: Digest, now: datetime, period: str) -> EmailMessage:
+        """The message, showing fewer stories until its HTML part is under HTML_BUDGET."""
+        message = self._render_once(digest, now, period)
+        while (size := html_size(message)) > HTML_BUDGET and len(digest.items) > 1:
+            shown = len(digest.items)
+            digest = limit_stories(digest, min(shown - 1, int(shown * HTML_BUDGET * 0.9 / size)))
+            message = self._render_once(digest, now, period)
+        return message
+
+    def _render_once(self, digest: Digest, now: datetime, period: str) -> EmailMessage:
         o = self.options
         domain = envelope_address(o.sender).rpartition("@")[2] or "monitor.invalid"
         envelope = Envelope(o.sender, o.recipients, make_msgid("digest", domain=domain), now)
@@ -206,7 +278,8 @@ class DigestService:
             # One message goes to every recipient, so its links speak for the whole list.
             who = ", ".join(envelope_address(r) for r in o.recipients) or "digest reader"
             links = lambda article_id, action: make_url(article_id, period, who, action)  # noqa: E731
-        return render_digest(digest, envelope, o.render, links)
+        render = replace(o.render, archive_url=self._archive_link(digest.since))
+        return render_digest(digest, envelope, render, links)
 
     def _draft(self, gathered: Gathered, now: datetime, period: str) -> DigestDraft:
         digest = self._build(gathered, now)
@@ -227,7 +300,7 @@ class DigestService:
             )
         message = self._render(digest, now, period)
         items: list[tuple[int, str, str | None]] = []
-        for item in digest.items:
+        for item in (*digest.items, *digest.hidden):
             items.append((item.article.id, "item", item.theme_id))
             items.extend((other.id, "also", item.theme_id) for other in item.also)
         items.extend((article.id, "near_miss", None) for article in digest.near_misses)

@@ -201,9 +201,11 @@ def _smtp_errors(where: str) -> Iterator[None]:
             f"{where} refused every recipient: {'; '.join(replies)}", permanent=permanent
         ) from exc
     except smtplib.SMTPResponseException as exc:
+        reply = _reply(exc.smtp_code, exc.smtp_error)
         raise DeliveryError(
-            f"{where} replied {_reply(exc.smtp_code, exc.smtp_error)}",
+            f"{where} replied {reply}",
             permanent=exc.smtp_code >= 500,
+            too_large=exc.smtp_code == 552 or (exc.smtp_code >= 500 and " 5.3.4 " in f"{reply} "),
         ) from exc
     except ssl.SSLCertVerificationError as exc:
         raise DeliveryError(
@@ -235,6 +237,15 @@ class OutboxMailer:
         partial = path.with_suffix(".eml.partial")
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
+        except (FileExistsError, NotADirectoryError) as exc:  # trying again cannot help
+            raise DeliveryError(
+                f"cannot write {path}: the outbox {self.folder} (MONITOR_OUTBOX_DIR) is a "
+                "file, or inside one, not a folder: point MONITOR_OUTBOX_DIR at a folder",
+                permanent=True,
+            ) from exc
+        except OSError as exc:
+            raise DeliveryError(f"cannot create {self.folder}: {exc.strerror or exc}") from exc
+        try:
             with partial.open("wb") as handle:
                 handle.write(delivery.message)
                 handle.flush()

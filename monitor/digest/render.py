@@ -13,6 +13,7 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from email import message_from_bytes
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -32,6 +33,11 @@ _SPACES = re.compile(r"\s+")
 # overrides, zero-width joiners, soft hyphens) are dropped.
 _BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs", "Co", "Cn"})
 _INVISIBLE = "Cf"
+# The longest any one string from a feed may run in a digest (an evidence sentence is the
+# longest wanted; titles are stored at most 300 long): whatever a feed sends, a story's size
+# is bounded. A longer link is no link.
+LINE_CHARS = 500
+URL_CHARS = 2000
 
 
 @dataclass(frozen=True)
@@ -49,6 +55,8 @@ class Settings:
     zone: ZoneInfo
     schedule: str
     themes: str
+    # Where readers find every story, shown or not (the web app's articles): None, no link.
+    archive_url: str | None = None
 
 
 def one_line(value: object) -> str:
@@ -67,8 +75,19 @@ def one_line(value: object) -> str:
     return _SPACES.sub(" ", cleaned).strip()
 
 
+def clipped_line(value: object) -> str:
+    """`one_line`, at most LINE_CHARS long (cut at a word, with an ellipsis)."""
+    text = one_line(value)
+    if len(text) <= LINE_CHARS:
+        return text
+    cut = text[: LINE_CHARS - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[LINE_CHARS // 2 :] else cut) + "…"
+
+
 def safe_url(value: object) -> str | None:
     url = one_line(value)
+    if len(url) > URL_CHARS:
+        return None
     return url if url and " " not in url and is_http_url(url) else None
 
 
@@ -117,7 +136,7 @@ def _environment() -> jinja2.Environment:
         keep_trailing_newline=True,
         undefined=jinja2.StrictUndefined,
     )
-    env.filters["line"] = one_line
+    env.filters["line"] = clipped_line
     env.filters["url"] = safe_url
     env.filters["duration"] = _duration
     env.filters["council"] = council
@@ -152,6 +171,8 @@ def render_parts(
         "quiet": [c for c in digest.coverage if c.state == "quiet"],
         "healthy": [c for c in digest.coverage if c.state == "ok"],
         "links": links,
+        "hidden": len(digest.hidden),
+        "archive_url": settings.archive_url,
     }
     text = _ENV.get_template("digest.txt").render(context)
     html = _ENV.get_template("digest.html").render(context)
@@ -192,3 +213,46 @@ def envelope_address(value: str) -> str:
     """The bare address (for SMTP MAIL FROM / RCPT TO)."""
     found = getaddresses([one_line(value)])
     return found[0][1] if found else ""
+
+
+# Headers a trimmed digest keeps from the message it replaces (the same Message-ID: the
+# refused message was never delivered, so it is still the one digest).
+_KEPT_HEADERS = ("Subject", "From", "To", "Date", "Message-ID", "Auto-Submitted")
+_TRIMMED_END = "[... the rest of this digest did not fit: it is in the web archive]"
+
+
+def html_size(message: EmailMessage) -> int:
+    """Bytes of the message's HTML part (what Gmail clips beyond 102 KB)."""
+    part = message.get_body(("html",))
+    return len(str(part.get_content()).encode()) if part is not None else 0
+
+
+def trimmed_message(data: bytes, budget: int, where: str | None) -> bytes:
+    """A text-only version of the rendered digest `data`, at most about `budget` bytes: a
+    note that it was shortened (and where the whole is, `where`), then as many whole lines
+    of the plain-text digest as fit."""
+    parsed = message_from_bytes(data, _class=EmailMessage, policy=SMTP)
+    assert isinstance(parsed, EmailMessage)
+    part = parsed.get_body(("plain",))
+    text = str(part.get_content()) if part is not None else ""
+    note = "This digest was too large for the mail server, so it is shortened here"
+    note += f": every story is at {where}\n\n" if where else ".\n\n"
+    room = budget - len(note.encode()) - len(_TRIMMED_END) - 2048  # headers and encoding
+    kept: list[str] = []
+    used = 0
+    lines = text.splitlines()
+    for line in lines:
+        size = len(line.encode()) + 1
+        if used + size > room:
+            break
+        kept.append(line)
+        used += size
+    body = note + "\n".join(kept)
+    if len(kept) < len(lines):
+        body += f"\n\n{_TRIMMED_END}\n"
+    message = EmailMessage(policy=SMTP)
+    for name in _KEPT_HEADERS:
+        if parsed[name] is not None:
+            message[name] = str(parsed[name])
+    message.set_content(body, subtype="plain", charset="utf-8")
+    return message.as_bytes()

@@ -8,7 +8,7 @@ from xml.etree import ElementTree
 from lxml import etree
 
 from monitor.errors import ConfigError
-from monitor.urls import is_http_url
+from monitor.urls import url_problem
 
 
 @dataclass(frozen=True)
@@ -17,8 +17,9 @@ class OpmlFeed:
     name: str | None
 
 
-def read_opml(document: bytes) -> list[OpmlFeed]:
-    """Every outline with an http(s) xmlUrl, nested folders included."""
+def read_opml(document: bytes, refused: list[str] | None = None) -> list[OpmlFeed]:
+    """Every outline with an http(s) xmlUrl, nested folders included. Each outline with an
+    xmlUrl that cannot be a source adds why to `refused` ("javascript: URL", ...)."""
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False)
     try:
         root = etree.fromstring(document, parser=parser)
@@ -31,8 +32,13 @@ def read_opml(document: bytes) -> list[OpmlFeed]:
     feeds = []
     for outline in root.iter("outline"):
         url = (outline.get("xmlUrl") or outline.get("xmlurl") or "").strip()
-        if is_http_url(url):
+        problem = url_problem(url) if url else None
+        if url and problem is None:
             feeds.append(OpmlFeed(url, outline.get("title") or outline.get("text") or None))
+        elif url and refused is not None:
+            scheme = url.partition(":")[0].lower() if ":" in url else ""
+            known = scheme.isalpha() and scheme not in ("http", "https")
+            refused.append(f"{scheme}: URL" if known else (problem or "not a URL"))
     return feeds
 
 

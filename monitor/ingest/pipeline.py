@@ -40,6 +40,7 @@ from monitor.models import (
     Clock,
     EntryCandidate,
     ParsedFeed,
+    Poller,
     PollReport,
     SourceInfo,
     plural,
@@ -75,6 +76,7 @@ class Pipeline:
         progress: Progress | None = None,
         *,
         log_failures: bool = True,
+        poller: Poller | None = None,
     ) -> None:
         """`log_failures=False` for a command that prints every failure in its summary."""
         self._store = store
@@ -84,6 +86,7 @@ class Pipeline:
         self._policy = policy
         self._clock = clock
         self._progress: Progress = progress or QuietProgress()
+        self._poller = poller
         self._in_flight: set[str] = set()
         self._log_failures = log_failures
         # Backpressure: pages downloaded but not yet extracted stay few, whatever the backlog.
@@ -98,13 +101,23 @@ class Pipeline:
     async def poll(self, *, force: bool = False) -> PollReport:
         """One cycle over every due source (every source with `force`)."""
         now = self._clock()
-        held = self._store.count_claimed(now, force=force)
-        sources = self._store.claim_due_sources(now, hold=self._policy.claim_hold, force=force)
+        holder = None
+        if self._poller is not None:
+            self.heartbeat(now)
+            holder = self._poller.id
+        held = self._store.count_claimed(now, force=force, other_than=holder)
+        sources = self._store.claim_due_sources(
+            now, hold=self._policy.claim_hold, force=force, holder=holder
+        )
         report = PollReport(sources_skipped=held)
         if held:
             log.info("%d due sources skipped: another process is polling them", held)
         try:
             outcomes = await asyncio.gather(*(self._poll_source(s, report) for s in sources))
+            failures = [o for o in outcomes if o is not None]
+            ours = failures_are_ours(len(sources), [f.error for f in failures])
+            for failure in failures:
+                self._record_failure(failure, counted=not ours)
         except BaseException:
             # Interrupted (a storage failure, a shutdown): give back the claims not yet
             # ended by a recorded poll, so the next cycle takes those sources at once.
@@ -113,18 +126,25 @@ class Pipeline:
                     (s.id for s in sources), claimed_until=now + self._policy.claim_hold
                 )
             raise
-        failures = [o for o in outcomes if o is not None]
-        ours = failures_are_ours(len(sources), [f.error for f in failures])
         if ours:
             log.warning("every source failed at the network level: is this machine offline?")
         if sources:  # what `status` says about the last cycle that polled anything
             self._store.set_meta(UNREACHABLE, "true" if ours else "false")
         for failure in failures:
-            self._record_failure(failure, counted=not ours)
             report.errors.append(f"{failure.source.url}: {failure.error}")
         report.sources_polled = len(sources)
         report.sources_failed = len(failures)
         return report
+
+    def heartbeat(self, now: datetime) -> int:
+        """Say this poller is alive, and give back the claims of pollers that are gone."""
+        if self._poller is None:
+            return 0
+        self._store.heartbeat(self._poller, now, self._policy.poller_ttl)
+        released = self._store.release_orphaned_claims(now, host=self._poller.host)
+        if released:
+            log.info("%d sources held by a poller that stopped are due again", released)
+        return released
 
     async def fetch_feed(
         self, url: str, *, etag: str | None = None, last_modified: str | None = None
@@ -143,16 +163,33 @@ class Pipeline:
         return result.status, result.headers, parsed
 
     async def _poll_source(self, source: SourceInfo, report: PollReport) -> _Failure | None:
+        """Poll one source. Whatever goes wrong in it (the feed, its entries, storing them)
+        is this source's failure, recorded on it with backoff; the cycle goes on. Only the
+        recording itself failing (the database is down) stops the cycle."""
         started = self._clock()
         try:
-            status, headers, parsed = await self.fetch_feed(
-                source.url, etag=source.etag, last_modified=source.last_modified
-            )
+            await self._poll_source_once(source, report, started)
         except SourceError as exc:
             if self._log_failures:
                 log.warning("poll failed: %s: %s", source.url, exc, extra={"source": source.url})
             return _Failure(source, started, exc)
+        except MonitorError as exc:
+            log.error("poll failed: %s: %s", source.url, exc, extra={"source": source.url})
+            return _Failure(source, started, SourceError(str(exc), url=source.url))
+        except Exception as exc:  # a bug: the source fails, the cycle goes on
+            log.exception("poll failed: %s: unexpected error", source.url)
+            error = SourceError(f"unexpected error: {type(exc).__name__}: {exc}", url=source.url)
+            return _Failure(source, started, error)
+        return None
+
+    async def _poll_source_once(
+        self, source: SourceInfo, report: PollReport, started: datetime
+    ) -> None:
+        status, headers, parsed = await self.fetch_feed(
+            source.url, etag=source.etag, last_modified=source.last_modified
+        )
         new = 0
+        more = False
         if parsed is not None:
             first_poll = source.last_success_at is None
             lookback = timedelta(seconds=self._policy.new_source_lookback)
@@ -163,32 +200,36 @@ class Pipeline:
                 "poll",
                 started - lookback if first_poll else None,
             )
-            new = await self.ingest(origin, parsed.entries, report)
+            new, more = await self._ingest_limited(origin, parsed.entries, report)
         else:
             report.sources_unchanged += 1
         now = self._clock()
+        # A feed with more new entries than one poll takes is read again at the next tick,
+        # in full (its validators are not kept), and the entries stored are skipped then.
         self._store.record_poll_success(
             source.id,
             started_at=started,
             now=now,
             http_status=status,
-            etag=headers.get("etag"),
-            last_modified=headers.get("last-modified"),
+            etag=None if more else headers.get("etag"),
+            last_modified=None if more else headers.get("last-modified"),
             entries=len(parsed.entries) if parsed else 0,
             new_articles=new,
             warning=parsed.warning if parsed else None,
             title=parsed.title if parsed else None,
             site_url=parsed.site_url if parsed else None,
-            next_poll_at=now + timedelta(seconds=self._policy.interval),
+            next_poll_at=now if more else now + timedelta(seconds=self._policy.interval),
         )
         log.info(
-            "polled %s: %s, %d new",
+            "polled %s: %s, %d new%s",
             source.url,
             "unchanged" if parsed is None else plural(len(parsed.entries), "entry", "entries"),
             new,
+            f" (at most {self._policy.max_entries_per_poll} a poll: the rest next time)"
+            if more
+            else "",
             extra={"source": source.url, "new_articles": new},
         )
-        return None
 
     def _record_failure(self, failure: _Failure, *, counted: bool) -> None:
         now = self._clock()
@@ -214,16 +255,35 @@ class Pipeline:
         self, origin: EntryOrigin, entries: tuple[EntryCandidate, ...], report: PollReport
     ) -> int:
         """Store what is new among a feed's entries; returns how many articles were stored."""
+        stored, _ = await self._ingest(origin, entries, report, None)
+        return stored
+
+    async def _ingest_limited(
+        self, origin: EntryOrigin, entries: tuple[EntryCandidate, ...], report: PollReport
+    ) -> tuple[int, bool]:
+        """`ingest`, taking at most the policy's entries per poll: (stored, whether more
+        new entries are left for the next poll)."""
+        return await self._ingest(origin, entries, report, self._policy.max_entries_per_poll)
+
+    async def _ingest(
+        self,
+        origin: EntryOrigin,
+        entries: tuple[EntryCandidate, ...],
+        report: PollReport,
+        limit: int | None,
+    ) -> tuple[int, bool]:
         keyed = key_entries(origin, entries)
         sorted_out = triage(keyed, self._store.known_keys(lookup_keys(keyed)))
         for entry_key, link_key in sorted_out.relinked:
             self._store.add_keys([entry_key], link_key, self._clock())
         report.duplicates += sorted_out.duplicates
-        self._progress.add_total(len(sorted_out.fresh))
-        stored = await asyncio.gather(
-            *(self._ingest_entry(origin, item, report) for item in sorted_out.fresh)
-        )
-        return sum(stored)
+        fresh = sorted_out.fresh
+        more = limit is not None and len(fresh) > limit
+        if limit is not None:
+            fresh = fresh[:limit]
+        self._progress.add_total(len(fresh))
+        stored = await asyncio.gather(*(self._ingest_entry(origin, item, report) for item in fresh))
+        return sum(stored), more
 
     async def _ingest_entry(
         self, origin: EntryOrigin, item: KeyedEntry, report: PollReport

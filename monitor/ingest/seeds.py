@@ -90,14 +90,23 @@ def parse_seed_article(file_name: str, content: str) -> SeedArticle:
     return SeedArticle(file_name, lines[title_index], text, published, raw)
 
 
-def load_seed_articles(directory: Path) -> list[SeedArticle]:
+def load_seed_articles(directory: Path, skipped: list[str] | None = None) -> list[SeedArticle]:
+    """The folder's seed articles. A file that cannot be one (unreadable, not UTF-8 text,
+    empty) raises SeedError, or with `skipped` adds why to it and the others are read."""
     if not directory.is_dir():
         raise SeedError(f"no seed article folder at {directory}")
     articles = []
     for path in sorted(directory.glob("*.txt")):
         try:
-            content = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise SeedError(f"cannot read seed article {path}: {exc}") from exc
-        articles.append(parse_seed_article(path.name, content))
+            try:
+                content = path.read_text(encoding="utf-8")
+            except (OSError, UnicodeDecodeError) as exc:
+                raise SeedError(f"cannot read seed article {path}: {exc}") from exc
+            if "\x00" in content:
+                raise SeedError(f"seed article {path} is not a text file")
+            articles.append(parse_seed_article(path.name, content))
+        except SeedError as exc:
+            if skipped is None:
+                raise
+            skipped.append(str(exc))
     return articles

@@ -52,7 +52,7 @@ def _worker_main(conn: Connection, memory_bytes: int) -> None:
     while True:
         try:
             job = conn.recv()
-        except (EOFError, KeyboardInterrupt):
+        except (EOFError, OSError, KeyboardInterrupt):  # the parent is gone: exit quietly
             return
         if job is None:
             return
@@ -67,8 +67,13 @@ def _worker_main(conn: Connection, memory_bytes: int) -> None:
             reply = ("err", WorkerError(f"{type(exc).__name__}: {exc}"))
         try:
             conn.send(reply)
+        except OSError:  # BrokenPipeError: the parent died meanwhile; nobody to tell
+            return
         except Exception as exc:  # an unpicklable result or error
-            conn.send(("err", WorkerError(f"worker could not return its result: {exc}")))
+            try:
+                conn.send(("err", WorkerError(f"worker could not return its result: {exc}")))
+            except OSError:
+                return
 
 
 class _Worker:

@@ -5,7 +5,8 @@ sources are claimed before they are polled (one poller per source, whatever the 
 processes), and a digest is recorded once per schedule period (see schedule.py), so a double
 fire, a restart or a second instance cannot make a second one. Each job runs at most once at
 a time (max_instances=1), late runs are coalesced into one, and a late run is never dropped
-(no misfire grace limit).
+(no misfire grace limit). Polling is not an APScheduler job: it has its own thread and event
+loop (see poll_loop), where each tick starts a cycle over the sources due and not claimed.
 
 On SQLite one service runs at a time: a second one waits as a standby until the first stops.
 On PostgreSQL every instance polls, and one at a time, the holder of the `digests` lock, sends
@@ -15,9 +16,10 @@ digests; when it dies its lock is released and another instance takes over withi
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -38,6 +40,30 @@ RETRY_EVERY = 10.0  # seconds between looks for pending digests that are due
 STANDBY_EVERY = 5.0  # seconds between attempts of a standby to take over
 STOP_GRACE = 8.0  # seconds the jobs get to finish once asked to stop
 CANCEL_CHECK = 0.2
+POLL_SLOTS = 4  # poll cycles running at once (each takes the due sources no other holds)
+
+
+def _log_cycle(cycle: asyncio.Task[PollReport]) -> None:
+    if cycle.cancelled():
+        return
+    error = cycle.exception()
+    if isinstance(error, MonitorError):
+        log.error("poll failed: %s", error)
+        return
+    if error is not None:
+        log.error("poll failed", exc_info=error)
+        return
+    report = cycle.result()
+    if report.sources_polled:
+        log.info(
+            "poll: %s",
+            report.summary(),
+            extra={
+                "sources": report.sources_polled,
+                "failed": report.sources_failed,
+                "new_articles": report.new_articles,
+            },
+        )
 
 
 class Service:
@@ -53,44 +79,80 @@ class Service:
         self.first_started = datetime.min.replace(tzinfo=UTC)
         self._pool: WorkerPool | None = None
         self._standing_by = False
+        # This instance's heartbeat: renewed every half tick, it lasts one tick, so the claims
+        # of an instance that stopped are freed within two ticks by any other.
+        self.tick = poll_tick(s.poll_interval)
+        app.poller_ttl = timedelta(seconds=self.tick)
 
     # --- jobs --------------------------------------------------------------------------
 
-    def poll_job(self) -> None:
+    def poll_loop(self) -> None:
+        """Polling, in its own thread and event loop for the service's life: every tick a
+        new cycle takes the sources due and not claimed, while earlier cycles may still be
+        polling theirs, so a slow source never holds the others back. At most POLL_SLOTS
+        cycles run at once; a tick finding them all busy is logged once, not every tick."""
         current_job.set("poll")
-        if self.stop.is_set() or self._pool is None:
+        while self._pool is not None and not self.stop.is_set():
+            try:
+                asyncio.run(self._poll_forever(self._pool))
+            except MonitorError as exc:  # set-up failed (the database is down): try again
+                log.error("poll failed: %s", exc)
+                self.stop.wait(self.tick)
+
+    async def _poll_forever(self, pool: WorkerPool) -> None:
+        async with self.app.pipeline(workers=pool) as pipeline:
+            cycles: set[asyncio.Task[PollReport]] = set()
+            busy_logged = False
+            while not self.stop.is_set():
+                if len(cycles) < POLL_SLOTS:
+                    busy_logged = False
+                    cycle = asyncio.ensure_future(pipeline.poll())
+                    cycles.add(cycle)
+                    cycle.add_done_callback(cycles.discard)
+                    cycle.add_done_callback(_log_cycle)
+                elif not busy_logged:
+                    log.warning(
+                        "poll tick skipped: %d poll cycles still running (slow sources); "
+                        "said once until one ends",
+                        len(cycles),
+                    )
+                    busy_logged = True
+                await self._sleep(self.tick)
+            running = set(cycles)  # each cycle leaves `cycles` when it ends
+            for cycle in running:
+                cycle.cancel()
+            if running:
+                await asyncio.wait(running)
+            if running:
+                log.info("poll interrupted by shutdown: %d cycles cut short", len(running))
+            else:
+                log.info("polling stopped")
+
+    async def _sleep(self, seconds: float) -> None:
+        """Wait `seconds`, or less when the service is asked to stop."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + seconds
+        while not self.stop.is_set() and loop.time() < deadline:
+            await asyncio.sleep(min(CANCEL_CHECK, max(deadline - loop.time(), 0)))
+
+    def heartbeat_job(self) -> None:
+        current_job.set("heartbeat")
+        if self.stop.is_set():
             return
         try:
-            report = asyncio.run(self._poll(self._pool))
+            self.free_orphaned_claims()
         except MonitorError as exc:
-            log.error("poll failed: %s", exc)
-            return
-        if report is None:
-            log.info("poll interrupted by shutdown")
-            return
-        if report.sources_polled:
-            log.info(
-                "poll: %s",
-                report.summary(),
-                extra={
-                    "sources": report.sources_polled,
-                    "failed": report.sources_failed,
-                    "new_articles": report.new_articles,
-                },
-            )
+            log.error("heartbeat: %s", exc)
 
-    async def _poll(self, pool: WorkerPool) -> PollReport | None:
-        """One poll cycle, cancelled when the service is asked to stop (each article and each
-        source's state is its own transaction, so a cancelled poll leaves nothing half done)."""
-        async with self.app.pipeline(workers=pool) as pipeline:
-            task = asyncio.ensure_future(pipeline.poll())
-            while not task.done():
-                await asyncio.wait({task}, timeout=CANCEL_CHECK)
-                if self.stop.is_set() and not task.done():
-                    task.cancel()
-            if task.cancelled():
-                return None
-            return task.result()
+    def free_orphaned_claims(self, *, unowned: bool = False) -> int:
+        """Heartbeat, and give back the claims of pollers that are gone (stopped heartbeating,
+        or their process on this host ended); with `unowned`, claims naming no poller too."""
+        store, poller, now = self.app.store, self.app.poller, self.app.clock()
+        store.heartbeat(poller, now, self.app.poller_ttl)
+        released = store.release_orphaned_claims(now, host=poller.host, unowned=unowned)
+        if released:
+            log.info("%d sources left mid-poll by a stopped process are due again", released)
+        return released
 
     def digest_job(self) -> None:
         """Make sure the digest of the current period exists and is sent. Run at each fire of
@@ -154,9 +216,7 @@ class Service:
             service_lock = self.app.lock("service")
             if not self._wait_for(service_lock):
                 return 0
-            released = self.app.store.release_source_claims()
-            if released:
-                log.info("%d sources left mid-poll by a stopped process are due again", released)
+            self.free_orphaned_claims(unowned=True)
         try:
             now = self.app.clock()
             self.first_started = self.app.record_first_start(now)
@@ -167,6 +227,8 @@ class Service:
                 finally:
                     pool.close(kill=True)
         finally:
+            with contextlib.suppress(MonitorError):
+                self.app.store.forget_poller(self.app.poller)
             self.digest_lock.release()
             if service_lock is not None:
                 service_lock.release()
@@ -188,17 +250,17 @@ class Service:
 
     def _schedule(self, now: datetime) -> None:
         s = self.app.settings
-        tick = poll_tick(s.poll_interval)
+        tick = self.tick
         scheduler = BackgroundScheduler(
             jobstores={"default": MemoryJobStore()},
-            executors={"default": ThreadPoolExecutor(3)},
+            executors={"default": ThreadPoolExecutor(4)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
             timezone=self.zone,
         )
         scheduler.add_job(
-            self.poll_job,
-            IntervalTrigger(seconds=tick, jitter=max(tick / 10, 0.5), timezone=self.zone),
-            id="poll",
+            self.heartbeat_job,
+            IntervalTrigger(seconds=tick / 2, timezone=self.zone),
+            id="heartbeat",
             next_run_time=now,
         )
         scheduler.add_job(self.digest_job, self.trigger, id="digest", next_run_time=now)
@@ -206,6 +268,8 @@ class Service:
             self.retry_job, IntervalTrigger(seconds=RETRY_EVERY, timezone=self.zone), id="retry"
         )
         scheduler.start()
+        poller = threading.Thread(target=self.poll_loop, name="poll", daemon=True)
+        poller.start()
         upcoming = next_fire(self.trigger, now)
         log.info(
             "service started: polling every %s s (sources due every %s s), next digest %s (%s), "
@@ -224,7 +288,8 @@ class Service:
             stopper = threading.Thread(target=scheduler.shutdown, kwargs={"wait": True})
             stopper.start()
             stopper.join(STOP_GRACE)
-            if stopper.is_alive():
+            poller.join(STOP_GRACE)
+            if stopper.is_alive() or poller.is_alive():
                 log.warning(
                     "a job is still running after %g s; leaving it (it is retried)", STOP_GRACE
                 )

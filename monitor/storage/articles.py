@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from monitor.errors import StorageError
 from monitor.models import (
     ArticleSummary,
     AuthorityMatch,
@@ -62,20 +63,45 @@ def _authority_values(article_id: int, classification: Classification) -> list[d
                 "name": match.name,
                 "grade": match.grade,
                 "previous_grade": match.previous_grade,
-                "evidence": clean_text(match.evidence) or "",
+                "evidence": _clip(match.evidence, EVIDENCE_CHARS) or "",
             }
         )
     return rows
 
 
+# Untrusted strings are stored at most this long (a feed can send an 800 KB "title").
+TITLE_CHARS = 300
+SUMMARY_CHARS = 2000
+NAME_CHARS = 300
+EVIDENCE_CHARS = 500
+
+
+def _clip(value: str | None, limit: int) -> str | None:
+    """`value` cleaned, at most `limit` characters (cut at a word, with an ellipsis)."""
+    text = clean_text(value)
+    if text is None or len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    return (cut.rsplit(" ", 1)[0] if " " in cut[limit // 2 :] else cut) + "…"
+
+
+# Keys asked about in one statement: far below SQLite's (32,766) and PostgreSQL's (65,535)
+# limits on bound parameters, whatever the size of the feed.
+KEY_BATCH = 500
+
+
 class ArticleStore(StoreBase):
     def known_keys(self, keys: Iterable[str]) -> set[str]:
         wanted = list(dict.fromkeys(keys))
+        found: set[str] = set()
         if not wanted:
-            return set()
-        query = sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(wanted))
+            return found
         with wrap_errors("reading seen entries"), self.engine.connect() as connection:
-            return set(connection.execute(query).scalars())
+            for start in range(0, len(wanted), KEY_BATCH):
+                batch = wanted[start : start + KEY_BATCH]
+                query = sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(batch))
+                found.update(connection.execute(query).scalars())
+        return found
 
     def add_keys(self, keys: Iterable[str], article_key: str, now: datetime) -> None:
         """Record more identities of an already stored article (found under `article_key`)."""
@@ -87,8 +113,16 @@ class ArticleStore(StoreBase):
             self._insert_keys(connection, keys, article_id, now)
 
     def _insert_keys(
-        self, connection: sa.Connection, keys: Iterable[str], article_id: int | None, now: datetime
+        self,
+        connection: sa.Connection,
+        keys: Iterable[str],
+        article_id: int | None,
+        now: datetime,
+        *,
+        strict: bool = False,
     ) -> None:
+        """Record identities; `strict`: a key already stored raises IntegrityError (a new
+        article's identities must all be new), else it is left as it is."""
         rows = [
             {
                 "key": key,
@@ -98,7 +132,9 @@ class ArticleStore(StoreBase):
             }
             for key in dict.fromkeys(keys)
         ]
-        if rows:
+        if rows and strict:
+            connection.execute(sa.insert(SEEN_KEYS), rows)
+        elif rows:
             connection.execute(self._upsert(SEEN_KEYS).on_conflict_do_nothing(), rows)
 
     def add_article(
@@ -106,8 +142,10 @@ class ArticleStore(StoreBase):
     ) -> int | None:
         """Store an article, its identities and its classification in one transaction.
 
-        Returns the new id, or None when an article with the same URL was stored meanwhile
-        (its identities are then added to that article).
+        Returns the new id, or None when an article with the same URL or any of the same
+        identities was stored meanwhile by another task or process: the identities are unique
+        in the database (seen_key's primary key), so two writers never store one entry twice;
+        the loser's other identities join the stored article.
         """
         published = article.published_at if article.date_status == "ok" else None
         sort_at = min(published, article.first_seen_at) if published else article.first_seen_at
@@ -115,13 +153,13 @@ class ArticleStore(StoreBase):
             "url": article.url,
             "entry_url": article.entry_url,
             "source_id": article.source_id,
-            "source_name": clean_text(article.source_name) or "",
+            "source_name": _clip(article.source_name, NAME_CHARS) or "",
             "origin": article.origin,
-            "title": clean_text(article.title) or "",
+            "title": _clip(article.title, TITLE_CHARS) or "",
             "text": clean_text(article.text) or "",
-            "summary": clean_text(article.summary),
-            "author": clean_text(article.author),
-            "site_name": clean_text(article.site_name),
+            "summary": _clip(article.summary, SUMMARY_CHARS),
+            "author": _clip(article.author, NAME_CHARS),
+            "site_name": _clip(article.site_name, NAME_CHARS),
             "html_gz": article.html_gz,
             "extraction_error": clean_text(article.extraction_error),
             "published_raw": clean_text(article.published_raw),
@@ -144,16 +182,29 @@ class ArticleStore(StoreBase):
                     authorities = _authority_values(article_id, classification)
                     if authorities:
                         connection.execute(sa.insert(ARTICLE_AUTHORITIES), authorities)
-                    self._insert_keys(connection, article.keys, article_id, now)
+                    self._insert_keys(connection, article.keys, article_id, now, strict=True)
                     return int(article_id)
             except IntegrityError:
-                if article.url is None:
-                    raise
-            # Another task or process stored the same URL meanwhile: the keys join it.
+                pass
+            # Another task or process stored the same article meanwhile: the keys join it.
             with self._write() as connection:
                 existing = connection.execute(
-                    sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
-                ).scalar_one()
+                    sa.select(SEEN_KEYS.c.article_id)
+                    .where(SEEN_KEYS.c.key.in_(list(article.keys)))
+                    .where(SEEN_KEYS.c.article_id.is_not(None))
+                    .limit(1)
+                ).scalar()
+                if existing is None and article.url is not None:
+                    existing = connection.execute(
+                        sa.select(ARTICLES.c.id).where(ARTICLES.c.url == article.url)
+                    ).scalar()
+                if (
+                    existing is None
+                    and not connection.execute(
+                        sa.select(SEEN_KEYS.c.key).where(SEEN_KEYS.c.key.in_(list(article.keys)))
+                    ).first()
+                ):
+                    raise StorageError("storing an article: refused, and no duplicate found")
                 self._insert_keys(connection, article.keys, existing, now)
             return None
 

@@ -26,6 +26,7 @@ DIGESTS = metadata.tables["digest"]
 DIGEST_ITEMS = metadata.tables["digest_item"]
 FEEDBACK = metadata.tables["feedback"]
 LABELS = metadata.tables["article_label"]
+POLLERS = metadata.tables["poller"]
 
 
 def aware(value: datetime | str | None) -> datetime | None:

@@ -168,16 +168,32 @@ def schema_lock(engine: Engine) -> Iterator[None]:
 
 
 def upgrade(engine: Engine) -> None:
-    """Bring the schema to the newest migration (a no-op when it is already there)."""
+    """Bring the schema to the newest migration (a no-op when it is already there). A
+    database a newer monitor upgraded is refused with one line (ConfigError: exit 2)."""
+    _versions(engine)
     with wrap_errors("applying migrations"):
         command.upgrade(alembic_config(engine), "head")
 
 
-def is_current(engine: Engine) -> bool:
+def _versions(engine: Engine) -> tuple[set[str], set[str]]:
+    """(the database's revisions, this installation's heads); ConfigError when the database
+    names a revision this installation does not have."""
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(alembic_config(engine))
     with wrap_errors("reading the schema version"), engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_heads()
-    return set(current) == set(script.get_heads())
+        current = set(MigrationContext.configure(connection).get_current_heads())
+    known = {r.revision for r in script.walk_revisions()}
+    unknown = sorted(current - known)
+    if unknown:
+        raise ConfigError(
+            f"the database was upgraded by a newer monitor (revision {', '.join(unknown)}); "
+            "upgrade this installation"
+        )
+    return current, set(script.get_heads())
+
+
+def is_current(engine: Engine) -> bool:
+    current, heads = _versions(engine)
+    return current == heads

@@ -12,12 +12,14 @@ import fcntl
 import hashlib
 import logging
 import os
+import uuid
 from pathlib import Path
 from typing import IO, Protocol
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from monitor.models import Poller
 from monitor.storage.db import wrap_errors
 
 log = logging.getLogger(__name__)
@@ -142,3 +144,9 @@ def is_locked(lock: FileLock | AdvisoryLock) -> bool:
 
 def instance_name() -> str:
     return f"{os.uname().nodename}:{os.getpid()}"
+
+
+def this_poller() -> Poller:
+    """This process as a poller: host, pid and a random part (a pid is reused in time)."""
+    host, pid = os.uname().nodename, os.getpid()
+    return Poller(f"{host}:{pid}:{uuid.uuid4().hex[:8]}"[-120:], host, pid)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 
@@ -10,13 +11,24 @@ from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from monitor.errors import MonitorError
-from monitor.models import SourceInfo
-from monitor.storage.base import FETCH_ATTEMPTS, SOURCES, StoreBase, aware
+from monitor.models import Poller, SourceInfo
+from monitor.storage.base import FETCH_ATTEMPTS, POLLERS, SOURCES, StoreBase, aware
 from monitor.storage.db import read_session, wrap_errors, write_session
 from monitor.storage.tables import ArticleRow, MetaRow, SourceRow
 from monitor.textclean import clean_text
 
 DEFAULT_FEEDS_LOADED = "default_feeds_loaded"
+
+
+def _running(pid: int) -> bool:
+    """Whether a process with this id runs on this machine."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def _source_info(row: SourceRow, articles: int = 0) -> SourceInfo:
@@ -96,8 +108,59 @@ class SourceStore(StoreBase):
                 added += 1
             return added
 
+    def heartbeat(self, poller: Poller, now: datetime, ttl: timedelta) -> None:
+        """Say that `poller` is alive until `now + ttl` (its claims stay its own until then)."""
+        values = {"heartbeat_at": now, "expires_at": now + ttl}
+        insert = self._upsert(POLLERS).values(
+            id=poller.id, host=poller.host, pid=poller.pid, started_at=now, **values
+        )
+        with wrap_errors("recording a heartbeat"), self._write() as connection:
+            connection.execute(insert.on_conflict_do_update(index_elements=["id"], set_=values))
+
+    def forget_poller(self, poller: Poller) -> int:
+        """A poller stopping: its row goes and its claims are given back; how many."""
+        with wrap_errors("releasing source claims"), self._write() as connection:
+            connection.execute(sa.delete(POLLERS).where(POLLERS.c.id == poller.id))
+            released = connection.execute(
+                sa.update(SOURCES)
+                .where(SOURCES.c.claimed_by == poller.id)
+                .values(claimed_until=None, claimed_by=None)
+            )
+            return int(released.rowcount or 0)
+
+    def release_orphaned_claims(self, now: datetime, *, host: str, unowned: bool = False) -> int:
+        """Give back the claims whose holder is gone: a poller that stopped heartbeating
+        (its `expires_at` passed, or it has no row), or one on `host` whose process is no
+        longer running. With `unowned`, claims naming no holder too (made before holders were
+        recorded). Returns how many; the gone pollers' rows are deleted."""
+        with wrap_errors("releasing source claims"), self._write() as connection:
+            rows = connection.execute(sa.select(POLLERS.c.id, POLLERS.c.host, POLLERS.c.pid)).all()
+            expired = set(
+                connection.execute(
+                    sa.select(POLLERS.c.id).where(POLLERS.c.expires_at <= now)
+                ).scalars()
+            )
+            gone = expired | {r.id for r in rows if r.host == host and not _running(r.pid)}
+            live = {r.id for r in rows} - gone
+            held = SOURCES.c.claimed_by.is_not(None) & SOURCES.c.claimed_by.not_in(live)
+            if unowned:
+                held = held | SOURCES.c.claimed_by.is_(None)
+            released = connection.execute(
+                sa.update(SOURCES)
+                .where(SOURCES.c.claimed_until.is_not(None), held)
+                .values(claimed_until=None, claimed_by=None)
+            )
+            if gone:
+                connection.execute(sa.delete(POLLERS).where(POLLERS.c.id.in_(gone)))
+            return int(released.rowcount or 0)
+
     def claim_due_sources(
-        self, now: datetime, *, hold: timedelta, force: bool = False
+        self,
+        now: datetime,
+        *,
+        hold: timedelta,
+        force: bool = False,
+        holder: str | None = None,
     ) -> list[SourceInfo]:
         """Take the sources due for a poll (every unclaimed source with `force`): each is
         claimed for `hold`, so another process polling the same database skips it; recording
@@ -126,13 +189,20 @@ class SourceStore(StoreBase):
                 session.execute(
                     sa.update(SOURCES)
                     .where(SOURCES.c.id.in_([s.id for s in claimed]))
-                    .values(claimed_until=now + hold)
+                    .values(claimed_until=now + hold, claimed_by=holder)
                 )
             return claimed
 
-    def count_claimed(self, now: datetime, *, force: bool = False) -> int:
-        """Sources another process holds now (due ones only, unless `force`)."""
+    def count_claimed(
+        self, now: datetime, *, force: bool = False, other_than: str | None = None
+    ) -> int:
+        """Sources another process holds now (due ones only, unless `force`); with
+        `other_than`, not counting that poller's own claims."""
         query = sa.select(sa.func.count()).where(SOURCES.c.claimed_until > now)
+        if other_than is not None:
+            query = query.where(
+                sa.or_(SOURCES.c.claimed_by.is_(None), SOURCES.c.claimed_by != other_than)
+            )
         if not force:
             query = query.where(
                 sa.or_(SOURCES.c.next_poll_at.is_(None), SOURCES.c.next_poll_at <= now)
@@ -152,7 +222,7 @@ class SourceStore(StoreBase):
                 SOURCES.c.id.in_(list(ids)), SOURCES.c.claimed_until == claimed_until
             )
         with wrap_errors("releasing source claims"), self._write() as connection:
-            released = connection.execute(query.values(claimed_until=None))
+            released = connection.execute(query.values(claimed_until=None, claimed_by=None))
             return int(released.rowcount or 0)
 
     def polling_summary(self) -> tuple[datetime | None, datetime | None]:
@@ -186,6 +256,7 @@ class SourceStore(StoreBase):
             "last_polled_at": now,
             "last_success_at": now,
             "claimed_until": None,
+            "claimed_by": None,
             "consecutive_failures": 0,
             "last_error": clean_text(warning),
             "last_error_at": now if warning else None,
@@ -225,6 +296,7 @@ class SourceStore(StoreBase):
         changes: dict[str, object] = {
             "last_polled_at": now,
             "claimed_until": None,
+            "claimed_by": None,
             "last_error": clean_text(error),
             "last_error_at": now,
             "next_poll_at": next_poll_at,

@@ -56,8 +56,25 @@ class SourceRow(SQLModel, table=True):
     last_error_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
     consecutive_failures: int = Field(default=0, sa_column=sa.Column(sa.Integer, nullable=False))
     next_poll_at: datetime | None = Field(default=None, sa_column=sa.Column(_utc(), index=True))
-    # Set while a process polls it (see Store.claim_due_sources).
+    # Set while a process polls it (see Store.claim_due_sources), with who holds the claim
+    # (a poller's id).
     claimed_until: datetime | None = Field(default=None, sa_column=sa.Column(_utc()))
+    claimed_by: str | None = Field(default=None, sa_column=sa.Column(sa.String(120)))
+
+
+class PollerRow(SQLModel, table=True):
+    """A process that polls (`monitor run`, `monitor poll`), and its heartbeat: its claims
+    on sources are freed when it stops heartbeating (`expires_at` passed) or, on its own
+    host, when its process is gone."""
+
+    __tablename__ = "poller"
+
+    id: str = Field(sa_column=sa.Column(sa.String(120), primary_key=True))
+    host: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    pid: int = Field(sa_column=sa.Column(sa.Integer, nullable=False))
+    started_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+    heartbeat_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+    expires_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
 
 
 class FetchAttemptRow(SQLModel, table=True):

@@ -495,6 +495,9 @@ class CrashAfterArticles(Store):
     def record_poll_success(self, *args: object, **kwargs: object) -> None:
         raise StorageError("simulated crash")
 
+    def record_poll_failure(self, *args: object, **kwargs: object) -> None:
+        raise StorageError("simulated crash")  # the process is gone: nothing more is recorded
+
 
 def test_a_crash_between_articles_and_feed_state_loses_and_duplicates_nothing(
     app: App, server: LocalServer, workers: WorkerPool

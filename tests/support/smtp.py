@@ -144,11 +144,18 @@ class SmtpServer:
     """`mode`: plain, starttls (STARTTLS offered, AUTH after it), or smtps (implicit TLS)."""
 
     def __init__(
-        self, mailbox: Mailbox, *, mode: str = "plain", certificates: Certificates | None = None
+        self,
+        mailbox: Mailbox,
+        *,
+        mode: str = "plain",
+        certificates: Certificates | None = None,
+        data_size_limit: int | None = None,
     ) -> None:
         self.mailbox = mailbox
         self.port = free_port()
         kwargs: dict[str, Any] = {"authenticator": _authenticate}
+        if data_size_limit is not None:  # bigger messages are refused: 552, as real servers do
+            kwargs["data_size_limit"] = data_size_limit
         if mode == "starttls":
             assert certificates is not None
             kwargs.update(tls_context=certificates.server_context, auth_require_tls=True)
@@ -180,8 +187,18 @@ class SmtpFactory:
             self._certificates = make_certificates(self.folder)
         return self._certificates
 
-    def __call__(self, mode: str = "plain", mailbox: Mailbox | None = None) -> SmtpServer:
+    def __call__(
+        self,
+        mode: str = "plain",
+        mailbox: Mailbox | None = None,
+        data_size_limit: int | None = None,
+    ) -> SmtpServer:
         certificates = self.certificates if mode != "plain" else None
-        server = SmtpServer(mailbox or Mailbox(), mode=mode, certificates=certificates)
+        server = SmtpServer(
+            mailbox or Mailbox(),
+            mode=mode,
+            certificates=certificates,
+            data_size_limit=data_size_limit,
+        )
         self.started.append(server)
         return server
