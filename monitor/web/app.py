@@ -10,7 +10,8 @@ import email.policy
 import logging
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,7 +19,7 @@ from typing import Annotated, Any
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
@@ -41,7 +42,7 @@ from monitor.service.shapes import article_json, digest_json, iso, source_json
 from monitor.service.status import service_status
 from monitor.tokens import TokenError
 from monitor.urls import is_http_url
-from monitor.web.queries import PER_PAGE, ArticleQuery, Paging
+from monitor.web.queries import PER_PAGE, ArticleQuery, Paging, PreviewQuery
 from monitor.web.render import highlight, snippet, theme_chart
 from monitor.web.security import FRAME_CSP, Auth, csrf_token, middleware, require_csrf
 
@@ -409,25 +410,33 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             title="Digests",
         )
 
+    def preview_since(since: date | None) -> datetime | None:
+        return datetime.combine(since, dtime(), tzinfo=UTC) if since else None
+
     @pages.get("/digests/preview")
-    def preview(request: Request) -> HTMLResponse:
+    def preview(request: Request, query: Annotated[PreviewQuery, Query()]) -> HTMLResponse:
+        """The next digest; with `since` (YYYY-MM-DD), everything since that day, as
+        `monitor digest preview --since` (articles earlier digests carried included)."""
+        since = query.since
         try:
-            digest, _ = app.digests().preview()
+            digest, _ = app.digests().preview(since=preview_since(since))
         except MonitorError as exc:
             raise HTTPException(400, str(exc)) from exc
+        frame = "/digests/preview/message" + (f"?since={since.isoformat()}" if since else "")
         return page(
             request,
             "digest.html",
             d=None,
             stories=digest.story_count,
-            frame="/digests/preview/message",
+            since=since,
+            frame=frame,
             title="Next digest",
         )
 
     @pages.get("/digests/preview/message")
-    def preview_message() -> HTMLResponse:
+    def preview_message(query: Annotated[PreviewQuery, Query()]) -> HTMLResponse:
         try:
-            _, message = app.digests().preview()
+            _, message = app.digests().preview(since=preview_since(query.since))
         except MonitorError as exc:
             raise HTTPException(400, str(exc)) from exc
         return _framed(_html_part(message.as_bytes()))
@@ -465,6 +474,14 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             return JSONResponse({"healthy": False, "problems": [str(exc)]}, status_code=503)
         body = {"healthy": st.healthy, "problems": list(st.problems)}
         return JSONResponse(body, status_code=200 if st.healthy else 503)
+
+    @pages.get("/favicon.ico")
+    def favicon() -> FileResponse:
+        return FileResponse(
+            HERE / "static" / "favicon.ico",
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     @pages.get("/metrics")
     def metrics() -> Response:

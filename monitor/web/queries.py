@@ -34,6 +34,21 @@ class Paging(BaseModel):
         return (self.page - 1) * PER_PAGE
 
 
+class PreviewQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    since: date | None = Field(
+        None, description="cover everything since this day (YYYY-MM-DD), sent or not"
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault()
+        return value
+
+
 class ArticleQuery(Paging):
     q: str | None = Field(
         None,

@@ -75,6 +75,8 @@ def theme_chart(
     step = inner_w / max(len(months) - 1, 1)
 
     def x(i: int) -> float:
+        if len(months) == 1:  # one month: its points in the middle, not on the axis
+            return left + inner_w / 2
         return left + i * step
 
     def y(n: int) -> float:
