@@ -28,7 +28,7 @@ from monitor.models import PollReport
 from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
 from tests.support.servers import LocalServer, Route
 from tests.support.stories import OTHER_COUNCIL
-from tests.support.web import serve
+from tests.support.web import module_database, module_environment, serve
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
@@ -85,18 +85,6 @@ def _poll(app: App, workers: WorkerPool) -> PollReport:
         return thread.submit(asyncio.run, run()).result()
 
 
-def _database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
-    if request.param == "sqlite":
-        path = folder / "monitor.db"
-        shutil.copy(request.getfixturevalue("sqlite_template"), path)
-        yield f"sqlite:///{path}"
-    else:
-        from tests.conftest import _postgres_database
-
-        base, template = request.getfixturevalue("postgres_template")
-        yield from _postgres_database(base, template)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def site(
     request: pytest.FixtureRequest,
@@ -125,15 +113,10 @@ def site(
     feeds.routes["/other.xml"] = Route(
         rss([Item("A second feed's story", feeds.url("/news/hillside"), "o")], title="Other News")
     )
-    with pytest.MonkeyPatch.context() as mp:
-        for name in ("MONITOR_WEB_BIND", "MONITOR_BASE_URL", "MONITOR_SMTP_URL"):
-            mp.delenv(name, raising=False)
-        mp.setenv("MONITOR_DATA_DIR", str(folder / "data"))
-        mp.setenv("MONITOR_LOAD_DEFAULT_FEEDS", "false")
-        mp.setenv("MONITOR_ALLOW_HOSTS", feeds.host)
-        mp.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
-        mp.setenv("MONITOR_WEB_PASSWORD", PASSWORD)
-        for url in _database(request, folder):
+    with module_environment(
+        folder, allow_hosts=feeds.host, web_bind="127.0.0.1:0", web_password=PASSWORD
+    ) as mp:
+        for url in module_database(request, folder):
             mp.setenv("MONITOR_DATABASE_URL", url)
             web_app = open_app(load_settings())
             web_app.store.add_source(feeds.url("/feed.xml"), None, None, web_app.clock())

@@ -21,7 +21,7 @@ from monitor.storage.search import parse_search
 from monitor.tokens import FeedbackClaim, Signer
 from monitor.web.server import WebServer
 from tests.support.builders import stored_article
-from tests.support.web import csrf_of, serve
+from tests.support.web import csrf_of, module_database, module_environment, serve
 
 EVIDENCE = "Ofsted inspectors judged the council's children's services inadequate."
 HOSTILE = "<script>alert(1)</script> \u202egnp.exe <img src=x onerror=alert(2)>"
@@ -40,8 +40,7 @@ def _add(app: App, n: int, title: str, text: str, *, relevant: bool = True, url:
     return found
 
 
-@pytest.fixture
-def filled(app: App) -> App:
+def _fill(app: App) -> App:
     _add(app, 1, "Council rated inadequate by Ofsted", f"Intro.\n{EVIDENCE}\nMore text here.")
     _add(app, 2, "Fostering review published", "Foster carers and social workers spoke.")
     _add(app, 3, "School league tables", "A school story about exams.", relevant=False)
@@ -50,13 +49,22 @@ def filled(app: App) -> App:
 
 
 @pytest.fixture
-def site(monkeypatch: pytest.MonkeyPatch, filled: App) -> Iterator[str]:
-    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
-    monkeypatch.setenv("MONITOR_BASE_URL", "http://127.0.0.1:1")
-    web_app = open_app(load_settings())
-    with serve(web_app) as url:
-        yield url
-    web_app.close()
+def filled(app: App) -> App:
+    return _fill(app)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def site(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The filled app served once per database for the tests that only read (and the CSRF
+    test, which leaves the sources as it found them)."""
+    folder = tmp_path_factory.mktemp(f"web-{request.param}")
+    with module_environment(folder, web_bind="127.0.0.1:0", base_url="http://127.0.0.1:1") as mp:
+        for url in module_database(request, folder):
+            mp.setenv("MONITOR_DATABASE_URL", url)
+            web_app = _fill(open_app(load_settings()))
+            with serve(web_app) as base:
+                yield base
+            web_app.close()
 
 
 PAGES = [
@@ -192,7 +200,7 @@ def test_hostile_titles_and_links_are_inert(site: str) -> None:
         )
 
 
-def test_article_page_highlights_the_evidence(site: str, filled: App) -> None:
+def test_article_page_highlights_the_evidence(site: str) -> None:
     listing = httpx.get(site + "/api/articles", params={"q": "inadequate"}).json()["articles"]
     page = httpx.get(f"{site}/articles/{listing[0]['id']}").text
     assert '<mark class="evidence" data-theme="judgements-ratings"' in page
