@@ -21,6 +21,7 @@ from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
@@ -28,7 +29,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from monitor.app import App
 from monitor.digest.build import NEAR_MISS_FLOOR
-from monitor.digest.render import safe_url
+from monitor.digest.render import one_line, safe_url
 from monitor.errors import MonitorError, SourceError
 from monitor.ingest.discovery import discover_feed
 from monitor.ingest.workers import WorkerPool
@@ -65,6 +66,14 @@ def _day(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d}" if value else "-"
 
 
+def _visible(value: Any) -> Any:
+    """Every plain string a page prints, as visible text: bidi overrides and other invisible
+    format characters dropped, controls made spaces (as in the email). Markup is ours."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return one_line(value)
+    return value
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -72,6 +81,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_visible,
     )
     env.filters["url"] = safe_url
     env.filters["when"] = _when
