@@ -32,6 +32,7 @@ from monitor.models import (
     ThemeMatch,
 )
 from monitor.storage.base import (
+    ARTICLE_AUTHORITIES,
     ARTICLES,
     CLASSIFICATIONS,
     DIGEST_ITEMS,
@@ -184,6 +185,10 @@ class SearchStore(StoreBase):
             conditions.append(a.c.sort_at < f.until)
         if f.origin is not None:
             conditions.append(a.c.origin == f.origin)
+        if f.authority is not None:
+            aa = ARTICLE_AUTHORITIES
+            about = sa.select(aa.c.article_id).where(aa.c.code == f.authority)
+            conditions.append(a.c.id.in_(about))
         conditions.extend(self._search_condition(f.search))
         return conditions
 

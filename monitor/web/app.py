@@ -27,7 +27,9 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monitor.app import App
+from monitor.app import App, gazetteer_path
+from monitor.classify import AuthorityClassifier, load_gazetteer
+from monitor.classify.gazetteer import Authority
 from monitor.digest.build import NEAR_MISS_FLOOR
 from monitor.digest.render import one_line, safe_url
 from monitor.errors import MonitorError, SourceError
@@ -37,6 +39,7 @@ from monitor.models import (
     FEEDBACK_LABELS,
     ArticleLabel,
     ArticleRowView,
+    AuthoritySummary,
     FeedbackRecord,
 )
 from monitor.service.shapes import article_json, digest_json, iso, source_json
@@ -172,6 +175,11 @@ def create_app(app: App, auth: Auth) -> FastAPI:
     """The web app over `app`'s stores and services, guarded by `auth`."""
     env = _environment()
     theme_names = {t.id: t.name for t in app.classify.book.themes}
+    gazetteer = (
+        app.classify.gazetteer
+        if isinstance(app.classify, AuthorityClassifier)
+        else load_gazetteer(gazetteer_path())
+    )
     registry = CollectorRegistry()
     registry.register(StoreCollector(app))
     durations = Histogram(
@@ -238,10 +246,17 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         if query.theme is not None and query.theme not in theme_names:
             raise HTTPException(400, f"unknown theme {query.theme!r}")
 
+    def council(name_or_code: str) -> Authority:
+        found = gazetteer.by_code(name_or_code) or gazetteer.resolve(name_or_code)
+        if found is None:
+            raise HTTPException(400, f"no English council is called {name_or_code[:100]!r}")
+        return found
+
     def find(query: ArticleQuery) -> Any:
         check_theme(query)
+        code = council(query.authority).code if query.authority else None
         return app.store.find_articles(
-            query.to_filter(NEAR_MISS_FLOOR), page=query.page, per_page=PER_PAGE
+            query.to_filter(NEAR_MISS_FLOOR, code), page=query.page, per_page=PER_PAGE
         )
 
     # --- pages -----------------------------------------------------------------------
@@ -346,6 +361,29 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             totals=totals,
             agreement=_agreement(app),
             title="Themes",
+        )
+
+    @pages.get("/authorities")
+    def authorities(request: Request) -> HTMLResponse:
+        found = [(s, gazetteer.by_code(s.code)) for s in app.store.authority_summaries()]
+        return page(request, "authorities.html", councils=found, title="Councils")
+
+    @pages.get("/authorities/{code}")
+    def authority(request: Request, code: str) -> Response:
+        found = gazetteer.by_code(code[:20])
+        if found is None:
+            raise HTTPException(404, "no such council")
+        if found.code != code:  # an earlier code, or lower case: the council's own page
+            return RedirectResponse(f"/authorities/{found.code}", status_code=301)
+        events = app.store.authority_timeline(found.code)
+        graded = [e for e in events if e.grade]
+        return page(
+            request,
+            "authority.html",
+            council=found,
+            events=events,
+            latest=graded[0] if graded else None,
+            title=found.name,
         )
 
     @pages.get("/sources")
@@ -619,6 +657,11 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         )
         return body
 
+    @api.get("/authorities", summary="Councils with stories, their latest grade reported")
+    def api_authorities() -> list[dict[str, Any]]:
+        found = app.store.authority_summaries()
+        return [_authority_json(s, gazetteer.by_code(s.code)) for s in found]
+
     @api.get("/sources", summary="Sources with their health")
     def api_sources() -> list[dict[str, Any]]:
         return [source_json(s) for s in app.store.list_sources()]
@@ -640,6 +683,20 @@ def create_app(app: App, auth: Auth) -> FastAPI:
     web.include_router(forms)
     web.include_router(api)
     return web
+
+
+def _authority_json(summary: AuthoritySummary, found: Authority | None) -> dict[str, Any]:
+    """As `monitor authorities --json`."""
+    return {
+        "code": summary.code,
+        "name": summary.name,
+        "region": found.region if found else None,
+        "articles": summary.articles,
+        "grade": summary.grade,
+        "previous_grade": summary.previous_grade,
+        "graded_at": iso(summary.graded_at),
+        "graded_article_id": summary.graded_article_id,
+    }
 
 
 def _framed(html: str) -> HTMLResponse:

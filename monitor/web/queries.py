@@ -65,6 +65,11 @@ class ArticleQuery(Paging):
     origin: Literal["news", "history"] | None = Field(
         None, description="news (polled) or history (backfilled)"
     )
+    authority: str | None = Field(
+        None,
+        max_length=200,
+        description="a council: its ONS code (E08000025) or its name (Birmingham)",
+    )
 
     @field_validator("relevant", mode="before")
     @classmethod
@@ -72,7 +77,8 @@ class ArticleQuery(Paging):
         aliases = {"true": "relevant", "false": "not", "near_miss": "near"}
         return aliases.get(value, value) if isinstance(value, str) else value
 
-    def to_filter(self, near_miss_floor: float) -> ArticleFilter:
+    def to_filter(self, near_miss_floor: float, authority: str | None = None) -> ArticleFilter:
+        """The storage filter; `authority` is the ONS code `self.authority` resolved to."""
         def day(d: date) -> datetime:
             return datetime.combine(d, time(), tzinfo=UTC)
 
@@ -85,6 +91,7 @@ class ArticleQuery(Paging):
             origin=_ORIGINS[self.origin] if self.origin else None,
             search=parse_search(self.q),
             near_miss_floor=near_miss_floor,
+            authority=authority,
         )
 
     def link(self, **changes: Any) -> str:

@@ -47,6 +47,12 @@ CHROMIUM_ARGS = [
 pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
 
 
+SUNDERLAND = """Sunderland children's services now rated good by Ofsted
+Ofsted has rated Sunderland City Council's children's services good, up from inadequate at its last inspection.
+Inspectors praised social workers and the council's leaders for the improvement in the care of children in need of help and protection.
+The council's director of children's services said the judgement reflected years of work by frontline staff."""
+
+
 def _story(text: str) -> Page:
     title, *paragraphs = text.splitlines()
     return Page(title=title, paragraphs=paragraphs)
@@ -100,12 +106,16 @@ def site(
     feeds.routes["/news/dunmere"] = Route(
         article_html(_story(OTHER_COUNCIL)), content_type="text/html"
     )
+    feeds.routes["/news/sunderland"] = Route(
+        article_html(_story(SUNDERLAND)), content_type="text/html"
+    )
     feeds.routes["/feed.xml"] = Route(
         rss(
             [
                 Item(INADEQUATE_STORY.title, feeds.url("/news/northmoor"), "n"),
                 Item(SCHOOL_STORY.title, feeds.url("/news/hillside"), "h"),
                 Item(_story(OTHER_COUNCIL).title, feeds.url("/news/dunmere"), "d"),
+                Item(_story(SUNDERLAND).title, feeds.url("/news/sunderland"), "s"),
             ],
             title="Care News Today",
         )
@@ -121,7 +131,7 @@ def site(
             web_app = open_app(load_settings())
             web_app.store.add_source(feeds.url("/feed.xml"), None, None, web_app.clock())
             report = _poll(web_app, workers)
-            assert (report.new_articles, report.sources_failed) == (3, 0)
+            assert (report.new_articles, report.sources_failed) == (4, 0)
             with serve(web_app) as base:
                 mp.setenv("MONITOR_BASE_URL", base)
                 mail_app = open_app(load_settings())
@@ -187,13 +197,13 @@ def test_sign_in_filter_search_and_read_an_article(tab: Tab, site: Site) -> None
     expect(tab).to_have_url(re.compile(r"/login"))  # nothing without signing in
     _signed_in(tab, site)
     rows = tab.locator("tbody tr")
-    expect(rows).to_have_count(3)
+    expect(rows).to_have_count(4)
     site.shot(tab, "articles")
 
     tab.get_by_label("Relevance").select_option("relevant")
     tab.get_by_role("button", name="Show").click()
     expect(tab).to_have_url(re.compile(r"relevant=relevant"))
-    expect(rows).to_have_count(2)
+    expect(rows).to_have_count(3)
     expect(tab.get_by_text("Hillside Academy")).to_have_count(0)
     site.shot(tab, "articles-relevant")
 
@@ -271,6 +281,14 @@ def test_the_themes_chart_and_the_status_page(tab: Tab, site: Site) -> None:
     assert box is not None and box["width"] > 300 and box["height"] > 100
     assert tab.locator("svg rect, svg path, svg polyline").count() > 0
     site.shot(tab, "themes")
+    tab.get_by_role("link", name="Councils").click()
+    tab.get_by_role("link", name="Sunderland").click()
+    expect(tab.locator("h1")).to_have_text("Sunderland")
+    expect(tab.locator(".timeline .grade-good")).to_have_count(1)
+    site.shot(tab, "council")
+    tab.get_by_role("link", name="its articles, with the filters").click()
+    expect(tab.get_by_label("Council")).to_have_value("E08000024")
+    expect(tab.locator("tbody tr")).to_have_count(1)
     tab.get_by_role("link", name="Status").click()
     expect(tab.locator("h1")).to_contain_text("Status")
     site.shot(tab, "status")

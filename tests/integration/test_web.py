@@ -22,7 +22,8 @@ from monitor.models import Classification, ThemeMatch, utcnow
 from monitor.storage.search import parse_search
 from monitor.tokens import FEEDBACK_MAX_AGE, FeedbackClaim, Signer, load_or_create_key
 from monitor.web.server import WebServer
-from tests.support.builders import stored_article
+from tests.support.articles import add
+from tests.support.builders import INADEQUATE_STORY, stored_article
 from tests.support.web import csrf_of, module_database, module_environment, serve
 
 EVIDENCE = "Ofsted inspectors judged the council's children's services inadequate."
@@ -473,3 +474,65 @@ def test_a_non_local_bind_with_a_password_shows_nothing_before_signing_in(
     finally:
         web.stop()
         exposed.close()
+
+
+SUNDERLAND_GOOD = (
+    "Sunderland children's services now rated good by Ofsted",
+    "Ofsted has rated Sunderland City Council's children's services good, up from inadequate "
+    "at its last inspection.\nInspectors praised social workers and the council's leaders for "
+    "the improvement in the care of children in need of help and protection.",
+)
+
+
+def test_councils_pages_and_the_authority_filter(
+    monkeypatch: pytest.MonkeyPatch, filled: App
+) -> None:
+    earlier = add(
+        filled,
+        10,
+        INADEQUATE_STORY.title.replace("Northmoor", "Sunderland"),
+        "\n".join(INADEQUATE_STORY.paragraphs).replace("Northmoor", "Sunderland"),
+        ago=24 * 400,
+    )
+    later = add(filled, 11, *SUNDERLAND_GOOD, ago=2)
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    web_app = open_app(load_settings())
+    with serve(web_app) as url:
+        councils = httpx.get(url + "/api/authorities").json()
+        assert [c["name"] for c in councils] == ["Sunderland"]
+        assert councils[0] | {"graded_at": None} == {
+            "code": "E08000024",
+            "name": "Sunderland",
+            "region": councils[0]["region"],
+            "articles": 2,
+            "grade": "good",
+            "previous_grade": "inadequate",
+            "graded_at": None,
+            "graded_article_id": later,
+        }
+        listing = httpx.get(url + "/authorities").text
+        assert 'href="/authorities/E08000024"' in listing and "good" in listing
+
+        page = httpx.get(url + "/authorities/E08000024").text
+        assert page.index(f'href="/articles/{later}"') < page.index(f'href="/articles/{earlier}"')
+        assert 'class="grade grade-good"' in page and 'class="grade grade-inadequate"' in page
+        assert "up from inadequate at its last inspection" in page  # the evidence
+        lower = httpx.get(url + "/authorities/e08000024")
+        assert lower.status_code == 301 and lower.headers["location"] == "/authorities/E08000024"
+        assert httpx.get(url + "/authorities/E99999999").status_code == 404
+
+        for council in ("E08000024", "Sunderland", "sunderland"):
+            found = httpx.get(url + "/api/articles", params={"authority": council}).json()
+            assert [a["id"] for a in found["articles"]] == [later, earlier], council
+        relevant_only = httpx.get(
+            url + "/api/articles", params={"authority": "Sunderland", "since": "2026-11-01"}
+        ).json()
+        assert [a["id"] for a in relevant_only["articles"]] == [later]
+        filtered = httpx.get(url + "/articles", params={"authority": "Sunderland"}).text
+        assert "now rated good by Ofsted" in filtered and "Fostering review" not in filtered
+        assert 'value="Sunderland"' in filtered  # the filter is kept in the form
+        for bad in ("Atlantis", "x" * 500):
+            for path in ("/articles", "/api/articles"):
+                response = httpx.get(url + path, params={"authority": bad})
+                assert response.status_code == 400, (path, bad)
+    web_app.close()
