@@ -322,29 +322,41 @@ class SearchStore(StoreBase):
     def theme_months(self, since: datetime) -> list[tuple[str, str, int]]:
         """(month "YYYY-MM", theme id, relevant articles) since `since`, by the classifier's
         themes (a reader's "wrong theme" label replaces them; "not relevant" drops them)."""
+        # Two passes, each on an index: the articles the classifier found relevant (by
+        # classification.relevant), and those it did not that a reader called relevant.
+        # One pass with an OR scans every article with its JSON (0.4 s at 100,000 on SQLite).
+        passes = (
+            "c.relevant = true",
+            "c.relevant = false AND l.label IN ('relevant', 'wrong_theme')",
+        )
         if self.is_postgresql:
             sql = (
                 "SELECT to_char(a.sort_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, "
-                "t.theme, count(*) FROM article a "
-                "JOIN classification c ON c.article_id = a.id "
+                "t.theme, count(*) FROM classification c "
+                "JOIN article a ON a.id = c.article_id "
                 "LEFT JOIN article_label l ON l.article_id = a.id "
                 "CROSS JOIN LATERAL (SELECT j->>'id' AS theme FROM json_array_elements("
                 "CASE WHEN l.label IS NULL OR l.label = 'relevant' THEN c.themes "
                 "ELSE '[]'::json END) j UNION ALL SELECT x FROM json_array_elements_text("
                 "CASE WHEN l.label = 'wrong_theme' THEN l.themes ELSE '[]'::json END) x) t "
-                "WHERE a.sort_at >= :since GROUP BY month, t.theme"
+                "WHERE {where} AND a.sort_at >= :since GROUP BY month, t.theme"
             )
         else:
             sql = (
                 "SELECT strftime('%Y-%m', a.sort_at) AS month, "
-                "coalesce(json_extract(j.value, '$.id'), j.value) AS theme, count(*) "
-                "FROM article a JOIN classification c ON c.article_id = a.id "
+                "CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.id') ELSE j.value END "
+                "AS theme, count(*) FROM classification c "
+                "CROSS JOIN article a ON a.id = c.article_id "
                 "LEFT JOIN article_label l ON l.article_id = a.id, "
                 "json_each(CASE WHEN l.label IS NULL OR l.label = 'relevant' THEN c.themes "
                 "WHEN l.label = 'wrong_theme' THEN l.themes ELSE '[]' END) j "
-                "WHERE a.sort_at >= :since GROUP BY month, theme"
+                "WHERE {where} AND a.sort_at >= :since GROUP BY month, theme"
             )
         since_value: Any = since if self.is_postgresql else since.strftime("%Y-%m-%d %H:%M:%S")
+        counts: dict[tuple[str, str], int] = {}
         with wrap_errors("counting themes"), self.engine.connect() as connection:
-            rows = connection.execute(sa.text(sql), {"since": since_value})
-            return sorted((str(m), str(t), int(n)) for m, t, n in rows)
+            for where in passes:
+                rows = connection.execute(sa.text(sql.format(where=where)), {"since": since_value})
+                for m, t, n in rows:
+                    counts[str(m), str(t)] = counts.get((str(m), str(t)), 0) + int(n)
+        return sorted((m, t, n) for (m, t), n in counts.items())

@@ -79,6 +79,7 @@ class ArticleQuery(Paging):
 
     def to_filter(self, near_miss_floor: float, authority: str | None = None) -> ArticleFilter:
         """The storage filter; `authority` is the ONS code `self.authority` resolved to."""
+
         def day(d: date) -> datetime:
             return datetime.combine(d, time(), tzinfo=UTC)
 

@@ -536,3 +536,21 @@ def test_councils_pages_and_the_authority_filter(
                 response = httpx.get(url + path, params={"authority": bad})
                 assert response.status_code == 400, (path, bad)
     web_app.close()
+
+
+def test_theme_counts_follow_the_readers_labels(filled: App) -> None:
+    ids = {a.title: a.id for a in filled.store.list_articles()}
+    now = utcnow()
+    month = f"{now - timedelta(hours=2):%Y-%m}"
+    since = now - timedelta(days=400)
+    assert filled.store.theme_months(since) == [(month, "judgements-ratings", 3)]
+    store = filled.store
+    store.record_feedback(
+        [ids["School league tables"]], "a", "wrong_theme", ["workforce"], None, now
+    )
+    store.record_feedback([ids["Fostering review published"]], "a", "not_relevant", None, None, now)
+    assert sorted(store.theme_months(since)) == [
+        (month, "judgements-ratings", 2),
+        (month, "workforce", 1),
+    ]
+    assert store.theme_months(now + timedelta(days=1)) == []
