@@ -141,12 +141,16 @@ class SearchStore(StoreBase):
             return conditions
         fts = sa.table("article_fts", sa.column("rowid"))
         match = sa.literal_column("article_fts").op("MATCH")
+        # `id + 0`, not `id`: SQLite then walks the newest-first index, checking each row
+        # against the matches, and stops at the page's end; on `id` it fetches and sorts every
+        # match first (0.1 s for a word in every one of 100,000 articles).
+        unindexed = a.c.id + 0
         if terms.include:
             found = sa.select(fts.c.rowid).where(match(_fts5(terms.include)))
-            conditions.append(a.c.id.in_(found))
+            conditions.append(unindexed.in_(found))
         for words in terms.exclude:
             found = sa.select(fts.c.rowid).where(match(_fts5([words])))
-            conditions.append(a.c.id.not_in(found))
+            conditions.append(unindexed.not_in(found))
         return conditions
 
     def _conditions(self, f: ArticleFilter) -> list[Any]:
@@ -325,9 +329,10 @@ class SearchStore(StoreBase):
         # Two passes, each on an index: the articles the classifier found relevant (by
         # classification.relevant), and those it did not that a reader called relevant.
         # One pass with an OR scans every article with its JSON (0.4 s at 100,000 on SQLite).
+        yes, no = ("true", "false") if self.is_postgresql else ("1", "0")  # 1: SQLite's index
         passes = (
-            "c.relevant = true",
-            "c.relevant = false AND l.label IN ('relevant', 'wrong_theme')",
+            f"c.relevant = {yes}",
+            f"c.relevant = {no} AND l.label IN ('relevant', 'wrong_theme')",
         )
         if self.is_postgresql:
             sql = (
