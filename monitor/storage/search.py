@@ -323,6 +323,18 @@ class SearchStore(StoreBase):
             feedback=tuple(feedback),
         )
 
+    def theme_version(self) -> tuple[Any, ...]:
+        """Changes when an article is added or a reader's label is given (two index reads):
+        what the theme counts' cache is keyed on."""
+        a, lab = ARTICLES, LABELS
+        query = sa.select(
+            sa.select(sa.func.max(a.c.id)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(lab).scalar_subquery(),
+            sa.select(sa.func.max(lab.c.updated_at)).scalar_subquery(),
+        )
+        with wrap_errors("counting themes"), self.engine.connect() as connection:
+            return tuple(connection.execute(query).one())
+
     def theme_months(self, since: datetime) -> list[tuple[str, str, int]]:
         """(month "YYYY-MM", theme id, relevant articles) since `since`, by the classifier's
         themes (a reader's "wrong theme" label replaces them; "not relevant" drops them)."""

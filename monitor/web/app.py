@@ -54,6 +54,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 CHART_MONTHS = 24
+CHART_CACHE_SECONDS = 60.0
 LABEL_NAMES = {
     "not_relevant": "Not relevant",
     "relevant": "Relevant",
@@ -334,12 +335,24 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         )
         return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
+    chart_cache: dict[str, Any] = {}
+
+    def theme_counts(first: datetime) -> list[tuple[str, str, int]]:
+        """The counts per theme and month, computed again when an article or a label was
+        added, or after CHART_CACHE_SECONDS (a reclassification changes no version)."""
+        key = (first, app.store.theme_version())
+        cached = chart_cache.get("value")
+        if cached is None or cached[0] != key or time.monotonic() - cached[1] > CHART_CACHE_SECONDS:
+            chart_cache["value"] = (key, time.monotonic(), app.store.theme_months(first))
+        counts: list[tuple[str, str, int]] = chart_cache["value"][2]
+        return counts
+
     @pages.get("/themes")
     def themes(request: Request) -> HTMLResponse:
         now = app.clock()
         first = (now.replace(day=1) - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
         first = first.replace(hour=0, minute=0, second=0, microsecond=0)
-        counts = app.store.theme_months(first)
+        counts = theme_counts(first)
         months = sorted({m for m, _, _ in counts})
         if months:
             start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)

@@ -554,3 +554,23 @@ def test_theme_counts_follow_the_readers_labels(filled: App) -> None:
         (month, "workforce", 1),
     ]
     assert store.theme_months(now + timedelta(days=1)) == []
+
+
+def test_the_themes_page_follows_new_labels_at_once(
+    monkeypatch: pytest.MonkeyPatch, filled: App
+) -> None:
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    web_app = open_app(load_settings())
+    school = next(a.id for a in filled.store.list_articles() if a.title == "School league tables")
+
+    def workforce(page: str) -> str:
+        found = re.search(r'theme=workforce">[^<]+</a></td><td>(\d+)</td>', page)
+        assert found is not None
+        return found.group(1)
+
+    with serve(web_app) as url:
+        assert workforce(httpx.get(url + "/themes").text) == "0"
+        assert workforce(httpx.get(url + "/themes").text) == "0"  # from the cache
+        filled.store.record_feedback([school], "a", "wrong_theme", ["workforce"], None, utcnow())
+        assert workforce(httpx.get(url + "/themes").text) == "1"
+    web_app.close()
