@@ -256,6 +256,20 @@ class ArticleSummary:
 
 
 @dataclass(frozen=True)
+class AuthorityEvent:
+    """An article about a council, on the council's timeline: what it reported of it."""
+
+    article_id: int
+    title: str
+    url: str | None
+    source: str
+    at: datetime
+    grade: str | None
+    previous_grade: str | None
+    evidence: str
+
+
+@dataclass(frozen=True)
 class AuthoritySummary:
     """A council with stored articles about it: how many, and the latest grade reported
     (from the newest article that gives one, dated by that article)."""
@@ -386,6 +400,7 @@ class ArticleFilter:
     origin: Origin | None = None
     search: SearchTerms = field(default_factory=SearchTerms)
     near_miss_floor: float = 0.15
+    authority: str | None = None  # only articles about the council with this ONS code
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import uuid
@@ -32,6 +33,20 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MONITOR_CONNECT_TIMEOUT", "2")
     monkeypatch.setenv("MONITOR_WORKER_TIMEOUT", "10")
     monkeypatch.setenv("MONITOR_WEB_BIND", "")  # tests that serve the app pick a free port
+
+
+@pytest.fixture(autouse=True)
+def no_stale_log_handlers() -> Iterator[None]:
+    """The command line run in process (`monitor.log.configure_logging`) puts a handler on the
+    root logger that writes to the stderr of that moment: this test's capture stream, closed
+    when the test ends. Removed after each test, so that a later log line (uvicorn's thread
+    in a served app, the pollers) is not a 'Logging error ... I/O operation on closed file'."""
+    yield
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, "_monitor", False):
+            root.removeHandler(handler)
+            handler.close()
 
 
 @pytest.fixture

@@ -15,6 +15,7 @@ from sqlmodel import col, select
 from monitor.errors import StorageError
 from monitor.models import (
     ArticleSummary,
+    AuthorityEvent,
     AuthorityMatch,
     AuthoritySummary,
     Classification,
@@ -305,6 +306,41 @@ class ArticleStore(StoreBase):
                         )
                     )
             return [replace(a, authorities=tuple(councils.get(a.id, ()))) for a in found]
+
+    def authority_timeline(self, code: str, limit: int = 500) -> list[AuthorityEvent]:
+        """The articles about the council with ONS code `code`, newest first, each with the
+        grade it reported (if any) and the sentence that named the council."""
+        aa, a = ARTICLE_AUTHORITIES, ARTICLES
+        query = (
+            sa.select(
+                a.c.id,
+                a.c.title,
+                a.c.url,
+                a.c.source_name,
+                a.c.sort_at,
+                aa.c.grade,
+                aa.c.previous_grade,
+                aa.c.evidence,
+            )
+            .join(a, a.c.id == aa.c.article_id)
+            .where(aa.c.code == code)
+            .order_by(a.c.sort_at.desc(), a.c.id.desc())
+            .limit(limit)
+        )
+        with wrap_errors("reading a council's articles"), self.engine.connect() as connection:
+            return [
+                AuthorityEvent(
+                    article_id=int(r.id),
+                    title=r.title,
+                    url=r.url,
+                    source=r.source_name,
+                    at=aware(r.sort_at) or r.sort_at,
+                    grade=r.grade,
+                    previous_grade=r.previous_grade,
+                    evidence=r.evidence,
+                )
+                for r in connection.execute(query)
+            ]
 
     def authority_summaries(self) -> list[AuthoritySummary]:
         """Every council with articles about it: the count and the latest grade reported

@@ -137,17 +137,32 @@ class FeedbackStore(StoreBase):
     def labelled_articles(self) -> Iterator[LabelledArticle]:
         """Every article readers labelled, in id order, with the classifier's answer."""
         a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
-        query = (
-            sa.select(
-                a.c.id, a.c.title, a.c.text, lab.c.label, lab.c.themes, c.c.relevant, c.c.themes
-            )
-            .select_from(
-                lab.join(a, a.c.id == lab.c.article_id).outerjoin(c, c.c.article_id == a.c.id)
-            )
-            .order_by(a.c.id)
-        )
         with wrap_errors("reading feedback"), self.engine.connect() as connection:
-            rows = connection.execute(query).all()
+            # The labels first (few), then their articles by key: one join lets SQLite's
+            # planner walk every article to find the labelled ones (35 ms at 100,000).
+            ids = [int(i) for i in connection.execute(sa.select(lab.c.article_id)).scalars()]
+            rows: list[Any] = []
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                query = (
+                    sa.select(
+                        a.c.id,
+                        a.c.title,
+                        a.c.text,
+                        lab.c.label,
+                        lab.c.themes,
+                        c.c.relevant,
+                        c.c.themes,
+                    )
+                    .select_from(
+                        lab.join(a, a.c.id == lab.c.article_id).outerjoin(
+                            c, c.c.article_id == a.c.id
+                        )
+                    )
+                    .where(lab.c.article_id.in_(chunk))
+                )
+                rows.extend(connection.execute(query).all())
+        rows.sort(key=lambda r: int(r[0]))
         for row in rows:
             classifier_themes = tuple(str(t["id"]) for t in row[6] or ())
             label = row[3]

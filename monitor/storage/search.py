@@ -32,6 +32,7 @@ from monitor.models import (
     ThemeMatch,
 )
 from monitor.storage.base import (
+    ARTICLE_AUTHORITIES,
     ARTICLES,
     CLASSIFICATIONS,
     DIGEST_ITEMS,
@@ -140,12 +141,16 @@ class SearchStore(StoreBase):
             return conditions
         fts = sa.table("article_fts", sa.column("rowid"))
         match = sa.literal_column("article_fts").op("MATCH")
+        # `id + 0`, not `id`: SQLite then walks the newest-first index, checking each row
+        # against the matches, and stops at the page's end; on `id` it fetches and sorts every
+        # match first (0.1 s for a word in every one of 100,000 articles).
+        unindexed = a.c.id + 0
         if terms.include:
             found = sa.select(fts.c.rowid).where(match(_fts5(terms.include)))
-            conditions.append(a.c.id.in_(found))
+            conditions.append(unindexed.in_(found))
         for words in terms.exclude:
             found = sa.select(fts.c.rowid).where(match(_fts5([words])))
-            conditions.append(a.c.id.not_in(found))
+            conditions.append(unindexed.not_in(found))
         return conditions
 
     def _conditions(self, f: ArticleFilter) -> list[Any]:
@@ -184,6 +189,10 @@ class SearchStore(StoreBase):
             conditions.append(a.c.sort_at < f.until)
         if f.origin is not None:
             conditions.append(a.c.origin == f.origin)
+        if f.authority is not None:
+            aa = ARTICLE_AUTHORITIES
+            about = sa.select(aa.c.article_id).where(aa.c.code == f.authority)
+            conditions.append(a.c.id.in_(about))
         conditions.extend(self._search_condition(f.search))
         return conditions
 
@@ -314,32 +323,57 @@ class SearchStore(StoreBase):
             feedback=tuple(feedback),
         )
 
+    def theme_version(self) -> tuple[Any, ...]:
+        """Changes when an article is added or a reader's label is given (two index reads):
+        what the theme counts' cache is keyed on."""
+        a, lab = ARTICLES, LABELS
+        query = sa.select(
+            sa.select(sa.func.max(a.c.id)).scalar_subquery(),
+            sa.select(sa.func.count()).select_from(lab).scalar_subquery(),
+            sa.select(sa.func.max(lab.c.updated_at)).scalar_subquery(),
+        )
+        with wrap_errors("counting themes"), self.engine.connect() as connection:
+            return tuple(connection.execute(query).one())
+
     def theme_months(self, since: datetime) -> list[tuple[str, str, int]]:
         """(month "YYYY-MM", theme id, relevant articles) since `since`, by the classifier's
         themes (a reader's "wrong theme" label replaces them; "not relevant" drops them)."""
+        # Two passes, each on an index: the articles the classifier found relevant (by
+        # classification.relevant), and those it did not that a reader called relevant.
+        # One pass with an OR scans every article with its JSON (0.4 s at 100,000 on SQLite).
+        yes, no = ("true", "false") if self.is_postgresql else ("1", "0")  # 1: SQLite's index
+        passes = (
+            f"c.relevant = {yes}",
+            f"c.relevant = {no} AND l.label IN ('relevant', 'wrong_theme')",
+        )
         if self.is_postgresql:
             sql = (
                 "SELECT to_char(a.sort_at AT TIME ZONE 'UTC', 'YYYY-MM') AS month, "
-                "t.theme, count(*) FROM article a "
-                "JOIN classification c ON c.article_id = a.id "
+                "t.theme, count(*) FROM classification c "
+                "JOIN article a ON a.id = c.article_id "
                 "LEFT JOIN article_label l ON l.article_id = a.id "
                 "CROSS JOIN LATERAL (SELECT j->>'id' AS theme FROM json_array_elements("
                 "CASE WHEN l.label IS NULL OR l.label = 'relevant' THEN c.themes "
                 "ELSE '[]'::json END) j UNION ALL SELECT x FROM json_array_elements_text("
                 "CASE WHEN l.label = 'wrong_theme' THEN l.themes ELSE '[]'::json END) x) t "
-                "WHERE a.sort_at >= :since GROUP BY month, t.theme"
+                "WHERE {where} AND a.sort_at >= :since GROUP BY month, t.theme"
             )
         else:
             sql = (
                 "SELECT strftime('%Y-%m', a.sort_at) AS month, "
-                "coalesce(json_extract(j.value, '$.id'), j.value) AS theme, count(*) "
-                "FROM article a JOIN classification c ON c.article_id = a.id "
+                "CASE WHEN j.type = 'object' THEN json_extract(j.value, '$.id') ELSE j.value END "
+                "AS theme, count(*) FROM classification c "
+                "CROSS JOIN article a ON a.id = c.article_id "
                 "LEFT JOIN article_label l ON l.article_id = a.id, "
                 "json_each(CASE WHEN l.label IS NULL OR l.label = 'relevant' THEN c.themes "
                 "WHEN l.label = 'wrong_theme' THEN l.themes ELSE '[]' END) j "
-                "WHERE a.sort_at >= :since GROUP BY month, theme"
+                "WHERE {where} AND a.sort_at >= :since GROUP BY month, theme"
             )
         since_value: Any = since if self.is_postgresql else since.strftime("%Y-%m-%d %H:%M:%S")
+        counts: dict[tuple[str, str], int] = {}
         with wrap_errors("counting themes"), self.engine.connect() as connection:
-            rows = connection.execute(sa.text(sql), {"since": since_value})
-            return sorted((str(m), str(t), int(n)) for m, t, n in rows)
+            for where in passes:
+                rows = connection.execute(sa.text(sql.format(where=where)), {"since": since_value})
+                for m, t, n in rows:
+                    counts[str(m), str(t)] = counts.get((str(m), str(t)), 0) + int(n)
+        return sorted((m, t, n) for (m, t), n in counts.items())

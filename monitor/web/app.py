@@ -10,7 +10,8 @@ import email.policy
 import logging
 import time
 from collections import defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from datetime import time as dtime
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,16 +19,19 @@ from typing import Annotated, Any
 import jinja2
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
+from markupsafe import Markup
 from prometheus_client import CollectorRegistry, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 from prometheus_client.registry import Collector
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from monitor.app import App
+from monitor.app import App, gazetteer_path
+from monitor.classify import AuthorityClassifier, load_gazetteer
+from monitor.classify.gazetteer import Authority
 from monitor.digest.build import NEAR_MISS_FLOOR
-from monitor.digest.render import safe_url
+from monitor.digest.render import one_line, safe_url
 from monitor.errors import MonitorError, SourceError
 from monitor.ingest.discovery import discover_feed
 from monitor.ingest.workers import WorkerPool
@@ -35,13 +39,14 @@ from monitor.models import (
     FEEDBACK_LABELS,
     ArticleLabel,
     ArticleRowView,
+    AuthoritySummary,
     FeedbackRecord,
 )
 from monitor.service.shapes import article_json, digest_json, iso, source_json
 from monitor.service.status import service_status
 from monitor.tokens import TokenError
 from monitor.urls import is_http_url
-from monitor.web.queries import PER_PAGE, ArticleQuery, Paging
+from monitor.web.queries import PER_PAGE, ArticleQuery, Paging, PreviewQuery
 from monitor.web.render import highlight, snippet, theme_chart
 from monitor.web.security import FRAME_CSP, Auth, csrf_token, middleware, require_csrf
 
@@ -49,6 +54,7 @@ log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 CHART_MONTHS = 24
+CHART_CACHE_SECONDS = 60.0
 LABEL_NAMES = {
     "not_relevant": "Not relevant",
     "relevant": "Relevant",
@@ -64,6 +70,14 @@ def _day(value: datetime | None) -> str:
     return f"{value:%Y-%m-%d}" if value else "-"
 
 
+def _visible(value: Any) -> Any:
+    """Every plain string a page prints, as visible text: bidi overrides and other invisible
+    format characters dropped, controls made spaces (as in the email). Markup is ours."""
+    if isinstance(value, str) and not isinstance(value, Markup):
+        return one_line(value)
+    return value
+
+
 def _environment() -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(HERE / "templates"),
@@ -71,6 +85,7 @@ def _environment() -> jinja2.Environment:
         trim_blocks=True,
         lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
+        finalize=_visible,
     )
     env.filters["url"] = safe_url
     env.filters["when"] = _when
@@ -161,6 +176,11 @@ def create_app(app: App, auth: Auth) -> FastAPI:
     """The web app over `app`'s stores and services, guarded by `auth`."""
     env = _environment()
     theme_names = {t.id: t.name for t in app.classify.book.themes}
+    gazetteer = (
+        app.classify.gazetteer
+        if isinstance(app.classify, AuthorityClassifier)
+        else load_gazetteer(gazetteer_path())
+    )
     registry = CollectorRegistry()
     registry.register(StoreCollector(app))
     durations = Histogram(
@@ -227,10 +247,17 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         if query.theme is not None and query.theme not in theme_names:
             raise HTTPException(400, f"unknown theme {query.theme!r}")
 
+    def council(name_or_code: str) -> Authority:
+        found = gazetteer.by_code(name_or_code) or gazetteer.resolve(name_or_code)
+        if found is None:
+            raise HTTPException(400, f"no English council is called {name_or_code[:100]!r}")
+        return found
+
     def find(query: ArticleQuery) -> Any:
         check_theme(query)
+        code = council(query.authority).code if query.authority else None
         return app.store.find_articles(
-            query.to_filter(NEAR_MISS_FLOOR), page=query.page, per_page=PER_PAGE
+            query.to_filter(NEAR_MISS_FLOOR, code), page=query.page, per_page=PER_PAGE
         )
 
     # --- pages -----------------------------------------------------------------------
@@ -308,12 +335,24 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         )
         return RedirectResponse(f"/articles/{article_id}", status_code=303)
 
+    chart_cache: dict[str, Any] = {}
+
+    def theme_counts(first: datetime) -> list[tuple[str, str, int]]:
+        """The counts per theme and month, computed again when an article or a label was
+        added, or after CHART_CACHE_SECONDS (a reclassification changes no version)."""
+        key = (first, app.store.theme_version())
+        cached = chart_cache.get("value")
+        if cached is None or cached[0] != key or time.monotonic() - cached[1] > CHART_CACHE_SECONDS:
+            chart_cache["value"] = (key, time.monotonic(), app.store.theme_months(first))
+        counts: list[tuple[str, str, int]] = chart_cache["value"][2]
+        return counts
+
     @pages.get("/themes")
     def themes(request: Request) -> HTMLResponse:
         now = app.clock()
         first = (now.replace(day=1) - timedelta(days=31 * (CHART_MONTHS - 1))).replace(day=1)
         first = first.replace(hour=0, minute=0, second=0, microsecond=0)
-        counts = app.store.theme_months(first)
+        counts = theme_counts(first)
         months = sorted({m for m, _, _ in counts})
         if months:
             start = datetime.strptime(months[0], "%Y-%m").replace(tzinfo=UTC)
@@ -335,6 +374,29 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             totals=totals,
             agreement=_agreement(app),
             title="Themes",
+        )
+
+    @pages.get("/authorities")
+    def authorities(request: Request) -> HTMLResponse:
+        found = [(s, gazetteer.by_code(s.code)) for s in app.store.authority_summaries()]
+        return page(request, "authorities.html", councils=found, title="Councils")
+
+    @pages.get("/authorities/{code}")
+    def authority(request: Request, code: str) -> Response:
+        found = gazetteer.by_code(code[:20])
+        if found is None:
+            raise HTTPException(404, "no such council")
+        if found.code != code:  # an earlier code, or lower case: the council's own page
+            return RedirectResponse(f"/authorities/{found.code}", status_code=301)
+        events = app.store.authority_timeline(found.code)
+        graded = [e for e in events if e.grade]
+        return page(
+            request,
+            "authority.html",
+            council=found,
+            events=events,
+            latest=graded[0] if graded else None,
+            title=found.name,
         )
 
     @pages.get("/sources")
@@ -409,25 +471,33 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             title="Digests",
         )
 
+    def preview_since(since: date | None) -> datetime | None:
+        return datetime.combine(since, dtime(), tzinfo=UTC) if since else None
+
     @pages.get("/digests/preview")
-    def preview(request: Request) -> HTMLResponse:
+    def preview(request: Request, query: Annotated[PreviewQuery, Query()]) -> HTMLResponse:
+        """The next digest; with `since` (YYYY-MM-DD), everything since that day, as
+        `monitor digest preview --since` (articles earlier digests carried included)."""
+        since = query.since
         try:
-            digest, _ = app.digests().preview()
+            digest, _ = app.digests().preview(since=preview_since(since))
         except MonitorError as exc:
             raise HTTPException(400, str(exc)) from exc
+        frame = "/digests/preview/message" + (f"?since={since.isoformat()}" if since else "")
         return page(
             request,
             "digest.html",
             d=None,
             stories=digest.story_count,
-            frame="/digests/preview/message",
+            since=since,
+            frame=frame,
             title="Next digest",
         )
 
     @pages.get("/digests/preview/message")
-    def preview_message() -> HTMLResponse:
+    def preview_message(query: Annotated[PreviewQuery, Query()]) -> HTMLResponse:
         try:
-            _, message = app.digests().preview()
+            _, message = app.digests().preview(since=preview_since(query.since))
         except MonitorError as exc:
             raise HTTPException(400, str(exc)) from exc
         return _framed(_html_part(message.as_bytes()))
@@ -465,6 +535,14 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             return JSONResponse({"healthy": False, "problems": [str(exc)]}, status_code=503)
         body = {"healthy": st.healthy, "problems": list(st.problems)}
         return JSONResponse(body, status_code=200 if st.healthy else 503)
+
+    @pages.get("/favicon.ico")
+    def favicon() -> FileResponse:
+        return FileResponse(
+            HERE / "static" / "favicon.ico",
+            media_type="image/x-icon",
+            headers={"Cache-Control": "public, max-age=86400"},
+        )
 
     @pages.get("/metrics")
     def metrics() -> Response:
@@ -592,6 +670,11 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         )
         return body
 
+    @api.get("/authorities", summary="Councils with stories, their latest grade reported")
+    def api_authorities() -> list[dict[str, Any]]:
+        found = app.store.authority_summaries()
+        return [_authority_json(s, gazetteer.by_code(s.code)) for s in found]
+
     @api.get("/sources", summary="Sources with their health")
     def api_sources() -> list[dict[str, Any]]:
         return [source_json(s) for s in app.store.list_sources()]
@@ -613,6 +696,20 @@ def create_app(app: App, auth: Auth) -> FastAPI:
     web.include_router(forms)
     web.include_router(api)
     return web
+
+
+def _authority_json(summary: AuthoritySummary, found: Authority | None) -> dict[str, Any]:
+    """As `monitor authorities --json`."""
+    return {
+        "code": summary.code,
+        "name": summary.name,
+        "region": found.region if found else None,
+        "articles": summary.articles,
+        "grade": summary.grade,
+        "previous_grade": summary.previous_grade,
+        "graded_at": iso(summary.graded_at),
+        "graded_article_id": summary.graded_article_id,
+    }
 
 
 def _framed(html: str) -> HTMLResponse:

@@ -34,6 +34,21 @@ class Paging(BaseModel):
         return (self.page - 1) * PER_PAGE
 
 
+class PreviewQuery(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+
+    since: date | None = Field(
+        None, description="cover everything since this day (YYYY-MM-DD), sent or not"
+    )
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: Any) -> Any:
+        if isinstance(value, str) and not value.strip():
+            raise PydanticUseDefault()
+        return value
+
+
 class ArticleQuery(Paging):
     q: str | None = Field(
         None,
@@ -50,6 +65,11 @@ class ArticleQuery(Paging):
     origin: Literal["news", "history"] | None = Field(
         None, description="news (polled) or history (backfilled)"
     )
+    authority: str | None = Field(
+        None,
+        max_length=200,
+        description="a council: its ONS code (E08000025) or its name (Birmingham)",
+    )
 
     @field_validator("relevant", mode="before")
     @classmethod
@@ -57,7 +77,9 @@ class ArticleQuery(Paging):
         aliases = {"true": "relevant", "false": "not", "near_miss": "near"}
         return aliases.get(value, value) if isinstance(value, str) else value
 
-    def to_filter(self, near_miss_floor: float) -> ArticleFilter:
+    def to_filter(self, near_miss_floor: float, authority: str | None = None) -> ArticleFilter:
+        """The storage filter; `authority` is the ONS code `self.authority` resolved to."""
+
         def day(d: date) -> datetime:
             return datetime.combine(d, time(), tzinfo=UTC)
 
@@ -70,6 +92,7 @@ class ArticleQuery(Paging):
             origin=_ORIGINS[self.origin] if self.origin else None,
             search=parse_search(self.q),
             near_miss_floor=near_miss_floor,
+            authority=authority,
         )
 
     def link(self, **changes: Any) -> str:

@@ -3,12 +3,14 @@ highlighted with <mark>, and the themes chart as inline SVG. Everything is escap
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Mapping, Sequence
 
 from markupsafe import Markup, escape
 
 from monitor.storage.search import MARK_END, MARK_START
 
+_BREAKING = frozenset({"Cc", "Zl", "Zp", "Cs", "Co", "Cn"})
 PALETTE = (
     "#1d4ed8", "#b91c1c", "#047857", "#a16207", "#7c3aed",
     "#be185d", "#0e7490", "#4d7c0f", "#c2410c", "#374151",
@@ -19,12 +21,25 @@ def snippet(text: str | None) -> Markup:
     """A snippet with its match markers turned into <mark> (after escaping everything)."""
     if not text:
         return Markup("")
-    escaped = str(escape(text))
+    escaped = str(escape(visible(text, keep=MARK_START + MARK_END)))
     return Markup(escaped.replace(MARK_START, "<mark>").replace(MARK_END, "</mark>"))
 
 
+def visible(text: str, keep: str = "") -> str:
+    """`text` without invisible format characters (bidi overrides, zero-width joiners) and
+    with other controls but newlines (and `keep`) made spaces: stored text as it reads."""
+    if text.isprintable():
+        return text
+    kept = "\n" + keep
+    return "".join(
+        " " if unicodedata.category(ch) in _BREAKING and ch not in kept else ch
+        for ch in text
+        if unicodedata.category(ch) != "Cf"
+    )
+
+
 def _squash(text: str) -> str:
-    return " ".join(text.split())
+    return " ".join(visible(text).split())
 
 
 def highlight(text: str, evidence: Mapping[str, Sequence[str]]) -> list[Markup]:
@@ -75,6 +90,8 @@ def theme_chart(
     step = inner_w / max(len(months) - 1, 1)
 
     def x(i: int) -> float:
+        if len(months) == 1:  # one month: its points in the middle, not on the axis
+            return left + inner_w / 2
         return left + i * step
 
     def y(n: int) -> float:

@@ -31,9 +31,9 @@ LOCAL_HOSTS = frozenset({"127.0.0.1", "::1", "localhost", "[::1]"})
 SESSION_COOKIE = "monitor_session"
 CSRF_COOKIE = "monitor_csrf"
 SESSION_MAX_AGE = 12 * 3600
-# Reachable without signing in: the health check, the login page, the style sheet, and the
-# feedback links (their signed token is the authorisation).
-PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/feedback/")
+# Reachable without signing in: the health check, the login page, the style sheet, the icon,
+# and the feedback links (their signed token is the authorisation).
+PUBLIC_PREFIXES = ("/healthz", "/login", "/static/", "/favicon.ico", "/feedback/")
 LOGIN_FAILURES = 5  # failed logins allowed per client per window
 LOGIN_WINDOW = 300.0
 

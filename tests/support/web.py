@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import httpx
+import pytest
 
 from monitor.app import App
 from monitor.web.server import WebServer
@@ -28,3 +32,31 @@ def csrf_of(client: httpx.Client, base: str) -> str:
     token = client.cookies.get("monitor_csrf")
     assert token
     return token
+
+
+def module_database(request: pytest.FixtureRequest, folder: Path) -> Iterator[str]:
+    """A migrated, empty database for a module-scoped fixture parametrized "sqlite" or
+    "postgresql" (as conftest's db_url, which is per test)."""
+    if request.param == "sqlite":
+        path = folder / "monitor.db"
+        shutil.copy(request.getfixturevalue("sqlite_template"), path)
+        yield f"sqlite:///{path}"
+    else:
+        from tests.conftest import _postgres_database
+
+        base, template = request.getfixturevalue("postgres_template")
+        yield from _postgres_database(base, template)
+
+
+@contextmanager
+def module_environment(folder: Path, **settings: str) -> Iterator[pytest.MonkeyPatch]:
+    """MONITOR_* settings for a module-scoped fixture: only `settings`, data in `folder`."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in list(os.environ):
+            if name.startswith("MONITOR_") and name != "MONITOR_TEST_POSTGRES_URL":
+                mp.delenv(name)
+        mp.setenv("MONITOR_DATA_DIR", str(folder / "data"))
+        mp.setenv("MONITOR_LOAD_DEFAULT_FEEDS", "false")
+        for name, value in settings.items():
+            mp.setenv(f"MONITOR_{name.upper()}", value)
+        yield mp
