@@ -203,6 +203,7 @@ class SourceInfo:
     next_poll_at: datetime | None
     articles: int = 0
     claimed_until: datetime | None = None  # while a process polls it
+    claimed_by: str | None = None  # which poller (instance id) holds the claim
 
     @property
     def failing(self) -> bool:

@@ -67,13 +67,13 @@ class KeywordScorer:
         return table
 
     def _in_sentence(self, line: str) -> set[int]:
-        present: set[str] = set()
-        for token in set(TOKEN.findall(line)):
-            pieces = self._memo.get(token)
-            present |= self._remember(token) if pieces is None else pieces
-        candidates = set(self._everywhere)
-        for piece in present:
-            candidates |= self._triggers.get(piece, frozenset())
+        memo, triggers = self._memo, self._triggers
+        present: set[str] = set().union(
+            *[memo[t] if t in memo else self._remember(t) for t in set(TOKEN.findall(line))]
+        )
+        candidates = set(self._everywhere).union(
+            *[triggers[piece] for piece in present if piece in triggers]
+        )
         return {
             k
             for k in candidates

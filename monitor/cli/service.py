@@ -77,7 +77,8 @@ def cmd_status(app: App, args: argparse.Namespace) -> int:
             print(OFFLINE)
         for x in r.source_health:
             if x.claimed_until and x.claimed_until > now:
-                print(f"  being polled: {x.url} (claimed until {when(x.claimed_until)})")
+                by = f"by {x.claimed_by}, " if x.claimed_by else ""
+                print(f"  being polled: {x.url} ({by}claimed until {when(x.claimed_until)})")
         for x in failing:
             streak = f"{x.consecutive_failures} in a row" if x.consecutive_failures else "last poll"
             print(f"  failing: {x.url}: {streak}: {x.last_error}")

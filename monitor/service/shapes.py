@@ -27,6 +27,7 @@ def source_json(source: SourceInfo) -> dict[str, Any]:
         "consecutive_failures": source.consecutive_failures,
         "failing": source.failing,
         "claimed_until": iso(source.claimed_until),
+        "claimed_by": source.claimed_by,
         "next_poll": iso(source.next_poll_at),
     }
 

@@ -48,6 +48,7 @@ def _source_info(row: SourceRow, articles: int = 0) -> SourceInfo:
         next_poll_at=row.next_poll_at,
         articles=articles,
         claimed_until=row.claimed_until,
+        claimed_by=row.claimed_by,
     )
 
 

@@ -229,7 +229,9 @@ def test_a_sigterm_poll_gives_back_its_claims_and_exits_143(
     try:
         assert wait_for(lambda: env.hits("/slow.xml") > 0, timeout=30)
         _, out, _ = run(capsys, "status")
-        assert f"being polled: {env.url('/slow.xml')}" in out
+        assert f"being polled: {env.url('/slow.xml')} (by " in out
+        (polled,) = json.loads(run(capsys, "status", "--json")[1])["sources"]
+        assert polled["claimed_by"] and f":{poller.pid}:" in polled["claimed_by"]
         code, out, _ = run(capsys, "poll", "--force")
         assert code == 0 and "1 skipped: another process is polling them" in out
         poller.send_signal(signal.SIGTERM)
