@@ -28,6 +28,7 @@ from monitor.digest.lifecycle import DigestOptions, DigestService
 from monitor.digest.mailer import Mailer, make_mailer, require_recipients
 from monitor.digest.render import Settings as RenderSettings
 from monitor.errors import NoDatabaseError
+from monitor.ingest.discovery import Discovery, discover_feed
 from monitor.ingest.fetch import Fetcher, FetchPolicy
 from monitor.ingest.jobs import ShippedClassifier
 from monitor.ingest.netguard import AllowList
@@ -124,6 +125,13 @@ class App:
         if self._shipped is None:
             self._shipped = ShippedClassifier.of(self.classify)
         return self._shipped
+
+    async def discover_feed(self, url: str) -> Discovery:
+        """The feed at `url`, or the one a page at `url` links (`sources add`, the Sources
+        page); raises SourceError when there is none."""
+        with self.workers() as workers:
+            async with self.fetcher() as fetcher:
+                return await discover_feed(fetcher, workers, url, self.settings.feed_max_bytes)
 
     @contextlib.asynccontextmanager
     async def pipeline(

@@ -13,7 +13,6 @@ from typing import Any
 from monitor.app import App
 from monitor.cli.output import EXIT_FAILED, EXIT_OK, source_json
 from monitor.errors import BlockedURLError, ConfigError, SourceError
-from monitor.ingest.discovery import Discovery, discover_feed
 from monitor.ingest.opml import OpmlFeed, read_opml, write_opml
 from monitor.models import plural
 from monitor.urls import url_problem
@@ -29,13 +28,8 @@ def cmd_sources_add(app: App, args: argparse.Namespace) -> int:
         print(f"added source {source.id}: {url} (not checked)")
         return EXIT_OK
 
-    async def find() -> Discovery:
-        with app.workers() as workers:
-            async with app.fetcher() as fetcher:
-                return await discover_feed(fetcher, workers, url, app.settings.feed_max_bytes)
-
     try:
-        found = asyncio.run(find())
+        found = asyncio.run(app.discover_feed(url))
     except BlockedURLError as exc:  # --no-check would only fail at every poll
         print(f"not added: {url}: {exc}", file=sys.stderr)
         return EXIT_FAILED

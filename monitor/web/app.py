@@ -33,8 +33,6 @@ from monitor.classify.gazetteer import Authority
 from monitor.digest.build import NEAR_MISS_FLOOR
 from monitor.digest.render import one_line, safe_url
 from monitor.errors import MonitorError, SourceError
-from monitor.ingest.discovery import discover_feed
-from monitor.ingest.workers import WorkerPool
 from monitor.models import (
     FEEDBACK_LABELS,
     ArticleLabel,
@@ -428,11 +426,8 @@ def create_app(app: App, auth: Auth) -> FastAPI:
         if no_check:
             await asyncio.to_thread(app.store.add_source, url, name, None, app.clock())
             return RedirectResponse(f"/sources?message=added {url} (not checked)", 303)
-        s = app.settings
         try:
-            with WorkerPool(1, timeout=s.worker_timeout, memory_mb=s.worker_memory_mb) as pool:
-                async with app.fetcher() as fetcher:
-                    found = await discover_feed(fetcher, pool, url, s.feed_max_bytes)
+            found = await app.discover_feed(url)
         except SourceError as exc:
             return page(
                 request,
