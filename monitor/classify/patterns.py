@@ -25,6 +25,8 @@ _REPEAT = re.compile(r"\{(\d*)(?:(,)(\d*))?\}")
 _MAX_STRINGS = 64
 _MAX_COPIES = 3
 _MAX_CLASS = 8
+# Bound on the clauses an alternation offers (one clause chosen from each branch).
+_MAX_CHOICES = 16
 
 
 @dataclass(frozen=True)
@@ -139,13 +141,21 @@ def _concat(items: list[_Node]) -> _Node:
 
 
 def _either(branches: list[_Node]) -> _Node:
-    """Alternatives: the union of their strongest clauses (if each has one) holds."""
+    """Alternatives: whichever branch matched, one of its clauses holds, so the union of one
+    clause from each branch holds too. Every such choice is kept (up to _MAX_CHOICES): the
+    union of the branches' first clauses is often a common word, another choice a rare one."""
     exact: frozenset[str] | None = frozenset()
-    either: frozenset[str] | None = frozenset()
     for branch in branches:
         exact = None if exact is None or branch.exact is None else exact | branch.exact
-        either = None if either is None or not branch.clauses else either | branch.clauses[0]
-    return _node(exact, [either])
+    choices: list[frozenset[str]] = [frozenset()]
+    for branch in branches:
+        if not branch.clauses:
+            return _node(exact, [])
+        widened = [c | clause for c in choices for clause in branch.clauses]
+        choices = (
+            widened if len(widened) <= _MAX_CHOICES else [c | branch.clauses[0] for c in choices]
+        )
+    return _node(exact, choices)
 
 
 def _repeat(node: _Node, low: int, high: int | None) -> _Node:

@@ -120,6 +120,14 @@ def test_a_full_memo_starts_again() -> None:
         ),
         (r"tick[- ]box", [[["box", "tick"]]]),
         (r"\b(remit|powers) to inspect\b|\bremit\b", [[["inspect", "powers", "to"], ["remit"]]]),
+        # Each branch offers two clauses; the union of its second ones is the rare word.
+        (
+            r"\b(ofsted|the regulator) (is )?recruit\w*\b|\brecruit\w* inspectors\b",
+            [
+                [["inspectors"], ["ofsted", "recruit"], ["recruit", "regulator", "the"]],
+                [["recruit"]],
+            ],
+        ),
     ],
 )
 def test_shape_names_the_literal_pieces_of_every_match(
@@ -148,6 +156,7 @@ PATTERNS = [
     r"(?P<n>ab)?'c's",
     r"a{0,2}b{2,}c{,1}",
     r"ab+?c*+",
+    r"\b(xy|q) (is )?ab\w*|ab\w* cd",
 ]
 
 
