@@ -17,7 +17,7 @@ from monitor.models import Classification, ThemeMatch
 
 CLASSIFIER_VERSION = "lexical-1"
 # With a learned theme model.
-MODEL_CLASSIFIER_VERSION = "lexical-2+model"
+MODEL_CLASSIFIER_VERSION = "lexical-3+model"
 RELEVANCE_THRESHOLD = 0.3
 # A sentence this close to an exemplar (cosine of content words) counts as evidence.
 _SIMILARITY_FLOOR = 0.25
@@ -75,7 +75,7 @@ class Classifier:
             return Classification(False, relevance, (), self.version)
         sentences = [_Sentence(s, content_words(s)) for s in [title, *lines] if s]
         table = self._sentence_scores(sentences)
-        chosen = self._choose(table)
+        chosen = self._choose(table, frozenset().union(*[s.words for s in sentences]))
         matches = [
             self._match(self.book.themes[t], score, table[t], sentences) for t, score in chosen
         ]
@@ -101,22 +101,24 @@ class Classifier:
             lines = lines[1:]
         return [_Sentence(s, content_words(s)) for s in [title, *lines] if s]
 
-    def theme_table(self, title: str, text: str) -> list[list[float]]:
-        """score[theme][sentence] for an article, headline first, whatever its relevance:
-        what a theme model is trained on."""
-        return self._sentence_scores(self._sentences(title, text))
+    def theme_table(self, title: str, text: str) -> tuple[list[list[float]], frozenset[str]]:
+        """score[theme][sentence] for an article, headline first, whatever its relevance, and
+        its content words: what a theme model is trained on."""
+        sentences = self._sentences(title, text)
+        words = frozenset().union(*[s.words for s in sentences])
+        return self._sentence_scores(sentences), words
 
-    def _choose(self, table: list[list[float]]) -> list[tuple[int, float]]:
+    def _choose(self, table: list[list[float]], words: frozenset[str]) -> list[tuple[int, float]]:
         """(theme index, score) of the themes the article gets."""
         if self.model is None:
             scores = [round(lexical_score(row), 4) for row in table]
             return [(t, s) for t, s in enumerate(scores) if s >= self.book.threshold]
         index = {theme.id: t for t, theme in enumerate(self.book.themes)}
+        vectors = theme_features(table, self.book.ids, self.model.context)
         probabilities = [
-            (theme.id, weights.probability(features))
-            for theme, features in zip(self.book.themes, theme_features(table), strict=True)
-            if (weights := self.model.themes.get(theme.id)) is not None
-            and any(table[index[theme.id]])
+            (theme.id, self.model.probability(theme.id, features, words))
+            for theme, features in zip(self.book.themes, vectors, strict=True)
+            if theme.id in self.model.themes and any(table[index[theme.id]])
         ]
         chosen = choose_themes(probabilities, self.model.threshold, self.model.max_themes)
         return [(index[theme_id], round(p, 4)) for theme_id, p in chosen]

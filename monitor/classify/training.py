@@ -1,9 +1,11 @@
 """Training the theme model from labelled articles: deterministic, offline, in seconds. Pure.
 
-Each theme gets an L2-regularised logistic regression fitted by Newton's method (exact, so
-the same data always gives the same weights). The probability a theme needs is chosen by
-cross-validation: out-of-fold predictions over a grid of thresholds, keeping the one with
-the best micro-F1.
+Each theme gets the word ratios of words.py (counted) and an L2-regularised logistic
+regression fitted by Newton's method (exact, so the same data always gives the same
+weights) over its article features and its word score. The word scores the regression
+learns from are out of fold (each article scored by ratios counted without it), as they will
+be for new text. The probability a theme needs is chosen by cross-validation: out-of-fold
+predictions over a grid of thresholds, keeping the one with the best micro-F1.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from monitor.classify.model import ThemeModel, ThemeWeights, choose_themes
+from monitor.classify.words import vocabulary, word_ratios, word_score
 
 L2 = 1.0
 FOLDS = 5
@@ -24,11 +27,18 @@ _TOLERANCE = 1e-10
 
 @dataclass(frozen=True)
 class Example:
-    """A relevant labelled article: its feature vectors (one per theme, in the book's order)
-    and the themes a reader gave it."""
+    """A relevant labelled article: its feature vectors (one per theme, in the book's order,
+    with the book's themes as context), its content words and the themes a reader gave it."""
 
     features: tuple[tuple[float, ...], ...]
+    words: frozenset[str]
     themes: frozenset[str]
+
+
+@dataclass(frozen=True)
+class _Fit:
+    weights: dict[str, ThemeWeights]
+    ratios: dict[str, dict[str, float]]
 
 
 @dataclass(frozen=True)
@@ -45,9 +55,9 @@ def train_model(examples: Sequence[Example], theme_ids: Sequence[str]) -> Traini
     for fold in range(FOLDS):
         held = [i for i in range(len(examples)) if i % FOLDS == fold]
         kept = [e for i, e in enumerate(examples) if i % FOLDS != fold]
-        weights = _fit_all(kept, theme_ids)
+        fit = _fit_all(kept, theme_ids)
         for i in held:
-            out_of_fold[i] = _probabilities(weights, examples[i], theme_ids)
+            out_of_fold[i] = _probabilities(fit, examples[i], theme_ids)
     cross_validated = {
         threshold: _micro_f1(
             [{t for t, _ in choose_themes(p, threshold, MAX_THEMES)} for p in out_of_fold],
@@ -56,25 +66,55 @@ def train_model(examples: Sequence[Example], theme_ids: Sequence[str]) -> Traini
         for threshold in THRESHOLDS
     }
     best = max(THRESHOLDS, key=lambda t: (cross_validated[t], -abs(t - 0.5)))
-    model = ThemeModel(_fit_all(examples, theme_ids), best, MAX_THEMES, len(examples))
+    fit = _fit_all(examples, theme_ids)
+    model = ThemeModel(fit.weights, best, MAX_THEMES, len(examples), tuple(theme_ids), fit.ratios)
     return TrainingReport(model, cross_validated)
 
 
-def _fit_all(examples: Sequence[Example], theme_ids: Sequence[str]) -> dict[str, ThemeWeights]:
-    return {
+def _fit_all(examples: Sequence[Example], theme_ids: Sequence[str]) -> _Fit:
+    ratios = _ratios(examples, theme_ids)
+    scores = _out_of_fold_word_scores(examples, theme_ids)
+    weights = {
         theme_id: fit_logistic(
-            [e.features[t] for e in examples],
+            [(*e.features[t], score[theme_id]) for e, score in zip(examples, scores, strict=True)],
             [1.0 if theme_id in e.themes else 0.0 for e in examples],
         )
         for t, theme_id in enumerate(theme_ids)
     }
+    return _Fit(weights, ratios)
+
+
+def _ratios(examples: Sequence[Example], theme_ids: Sequence[str]) -> dict[str, dict[str, float]]:
+    documents = [e.words for e in examples]
+    known = vocabulary(documents)
+    return {
+        theme_id: word_ratios(documents, [theme_id in e.themes for e in examples], known)
+        for theme_id in theme_ids
+    }
+
+
+def _out_of_fold_word_scores(
+    examples: Sequence[Example], theme_ids: Sequence[str]
+) -> list[dict[str, float]]:
+    """Each example's word score per theme, from ratios counted on the other folds."""
+    scores: list[dict[str, float]] = [{} for _ in examples]
+    for fold in range(FOLDS):
+        ratios = _ratios([e for i, e in enumerate(examples) if i % FOLDS != fold], theme_ids)
+        for i in range(fold, len(examples), FOLDS):
+            scores[i] = {t: word_score(examples[i].words, ratios[t]) for t in theme_ids}
+    return scores
 
 
 def _probabilities(
-    weights: dict[str, ThemeWeights], example: Example, theme_ids: Sequence[str]
+    fit: _Fit, example: Example, theme_ids: Sequence[str]
 ) -> list[tuple[str, float]]:
     return [
-        (theme_id, weights[theme_id].probability(example.features[t]))
+        (
+            theme_id,
+            fit.weights[theme_id].probability(
+                (*example.features[t], word_score(example.words, fit.ratios[theme_id]))
+            ),
+        )
         for t, theme_id in enumerate(theme_ids)
     ]
 

@@ -137,9 +137,9 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
                     bad += 1
                     print(f"{path}:{item.line}: skipped: {item.reason}", file=sys.stderr)
                 elif item.relevant and item.themes:
-                    table = classifier.theme_table(item.title, item.text)
-                    features = tuple(tuple(v) for v in theme_features(table))
-                    examples.append(Example(features, frozenset(item.themes)))
+                    table, words = classifier.theme_table(item.title, item.text)
+                    features = tuple(tuple(v) for v in theme_features(table, book.ids, book.ids))
+                    examples.append(Example(features, words, frozenset(item.themes)))
     try:
         report = train_model(examples, book.ids)
     except ValueError as exc:
