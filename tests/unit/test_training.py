@@ -29,6 +29,7 @@ TRAINING_FILES = (
     "check.jsonl",
     "check2.jsonl",
     "check3.jsonl",
+    "check4.jsonl",
 )
 
 
