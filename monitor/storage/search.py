@@ -225,6 +225,18 @@ class SearchStore(StoreBase):
             .offset((page - 1) * per_page)
             .limit(per_page + 1)
         )
+        if f.relevant in ("all", "relevant"):
+            # The page's ids first, then their rows, when no filter needs the classification
+            # or the label: the walk to a deep page (OFFSET) then reads the article's index
+            # alone, not the joined rows of every article it skips (both databases drop the
+            # unused outer joins). Near misses and irrelevant articles do need them, and
+            # PostgreSQL's estimate of a label's absence then makes it sort every article.
+            ids = query.with_only_columns(a.c.id)
+            query = (
+                self._joined(*self._columns())
+                .where(a.c.id.in_(ids))
+                .order_by(a.c.sort_at.desc(), a.c.id.desc())
+            )
         with wrap_errors("searching articles"), self.engine.connect() as connection:
             rows = list(connection.execute(query))
             has_next = len(rows) > per_page
