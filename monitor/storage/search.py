@@ -123,26 +123,40 @@ class SearchStore(StoreBase):
         conditions: list[Any] = []
         if self.is_postgresql:
             vector: sa.ColumnElement[Any] = sa.literal_column("article.search_vector")
-            for words in terms.include:
-                query = sa.func.phraseto_tsquery("english", " ".join(words))
-                conditions.append(vector.op("@@")(query))
+
+            def phrase(words: tuple[str, ...]) -> Any:
+                return sa.func.phraseto_tsquery("english", " ".join(words))
+
+            if not terms.include:
+                return [sa.not_(vector.op("@@")(phrase(words))) for words in terms.exclude]
+            # One tsquery (a & b & !c), not one @@ a term: each row's vector is then read
+            # once, and the GIN index leaves out the excluded words' articles itself. (A
+            # term of stop words only is empty, and drops out of it.)
+            query = phrase(terms.include[0])
+            for words in terms.include[1:]:
+                query = sa.func.tsquery_and(query, phrase(words))
             for words in terms.exclude:
-                query = sa.func.phraseto_tsquery("english", " ".join(words))
-                conditions.append(sa.not_(vector.op("@@")(query)))
-            return conditions
+                query = sa.func.tsquery_and(query, sa.func.tsquery_not(phrase(words)))
+            return [vector.op("@@")(query)]
         fts = sa.table("article_fts", sa.column("rowid"))
         match = sa.literal_column("article_fts").op("MATCH")
         # `id + 0`, not `id`: SQLite then walks the newest-first index, checking each row
         # against the matches, and stops at the page's end; on `id` it fetches and sorts every
         # match first (0.1 s for a word in every one of 100,000 articles).
         unindexed = a.c.id + 0
-        if terms.include:
-            found = sa.select(fts.c.rowid).where(match(_fts5(terms.include)))
-            conditions.append(unindexed.in_(found))
-        for words in terms.exclude:
-            found = sa.select(fts.c.rowid).where(match(_fts5([words])))
-            conditions.append(unindexed.not_in(found))
-        return conditions
+        if not terms.include:
+            for words in terms.exclude:
+                found = sa.select(fts.c.rowid).where(match(_fts5([words])))
+                conditions.append(unindexed.not_in(found))
+            return conditions
+        # One MATCH, `(a b) NOT ("c" OR "d")`: FTS5 subtracts the excluded words' matches
+        # itself, instead of this query listing every article holding a common word to
+        # leave them out.
+        expression = f"({_fts5(terms.include)})"
+        if terms.exclude:
+            expression += " NOT (" + " OR ".join(_fts5([words]) for words in terms.exclude) + ")"
+        found = sa.select(fts.c.rowid).where(match(expression))
+        return [unindexed.in_(found)]
 
     def _conditions(self, f: ArticleFilter) -> list[Any]:
         a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS

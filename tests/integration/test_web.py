@@ -141,6 +141,11 @@ def test_search_words_phrases_and_exclusions(site: str) -> None:
     assert titles('"social carers"') == set()
     assert titles("inadequate -ofsted") == set()
     assert "School league tables" in titles("-ofsted")
+    # Several exclusions (one expression on each database): any of them leaves an article out.
+    assert titles('inadequate -zzzz -"no such phrase"') == titles("inadequate") != set()
+    assert titles("inadequate -zzzz -ofsted") == set()
+    assert titles('"social workers" -zzzz -ofsted') == {"Fostering review published"}
+    assert titles("-ofsted -zzzz") == titles("-ofsted")
     page = httpx.get(site + "/search", params={"q": "inadequate"}).text
     assert "<mark>inadequate</mark>" in page or "<mark>Inadequate</mark>" in page
 
