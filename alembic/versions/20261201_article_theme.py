@@ -5,7 +5,7 @@ Revises: 20261201_reliability
 Create Date: 2026-12-01 11:00:00
 
 `article.filed_relevant` (the readers' label, else the classifier's answer) with an index on
-(filed_relevant, sort_at, id), and `article_theme` (the themes: the classifier's, those a
+(sort_at, id) of the relevant articles, and `article_theme` (the themes: the classifier's, those a
 reader ticked for "wrong theme", none after "not relevant") with the article's sort date and
 an index on (theme_id, sort_at, article_id): the relevance and theme filters of the articles
 page then walk an index newest first instead of reading every classification's JSON. Both
@@ -61,10 +61,12 @@ def upgrade() -> None:
     op.add_column("article", sa.Column("filed_relevant", sa.Boolean(), nullable=True))
     op.execute(FILL_RELEVANT)
     op.create_index(
-        op.f("ix_article_filed_relevant_sort_at_id"),
+        "ix_article_relevant_sort_at_id",
         "article",
-        ["filed_relevant", "sort_at", "id"],
+        ["sort_at", "id"],
         unique=False,
+        postgresql_where=sa.text("filed_relevant"),
+        sqlite_where=sa.text("filed_relevant = 1"),
     )
     op.create_table(
         "article_theme",
@@ -92,6 +94,6 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index(op.f("ix_article_theme_theme_id_sort_at_article_id"), table_name="article_theme")
     op.drop_table("article_theme")
-    op.drop_index(op.f("ix_article_filed_relevant_sort_at_id"), table_name="article")
+    op.drop_index("ix_article_relevant_sort_at_id", table_name="article")
     # SQLite drops a column in place (ALTER TABLE DROP COLUMN, 3.35+): no batch rebuild.
     op.drop_column("article", "filed_relevant")

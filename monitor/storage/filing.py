@@ -5,7 +5,7 @@ The sources of truth are the classifier's answer (`classification`) and the read
 theme" as relevant under the themes ticked, "relevant" as relevant under the classifier's
 themes. The lists filter on that answer and sort newest first, which over JSON and two joins
 means reading every article; so a copy is kept where an index can walk it:
-`article.filed_relevant` (index on filed_relevant, sort_at, id) and `article_theme` (with
+`article.filed_relevant` (an index on sort_at, id of the relevant ones) and `article_theme` (with
 the article's sort date, which never changes; index on theme_id, sort_at, article_id).
 
 Every write of a classification or a label calls `refile` in the same transaction, so the

@@ -163,7 +163,7 @@ class SearchStore(StoreBase):
         conditions: list[Any] = []
         unlabelled = lab.c.label.is_(None)
         if f.relevant == "relevant":
-            # = TRUE, not IS TRUE: PostgreSQL walks ix_article_filed_relevant_sort_at_id then.
+            # "= TRUE" (SQLite: "= 1"), as ix_article_relevant_sort_at_id is defined.
             conditions.append(a.c.filed_relevant == sa.true())
         elif f.relevant == "near":
             conditions.append(

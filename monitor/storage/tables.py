@@ -99,8 +99,18 @@ class FetchAttemptRow(SQLModel, table=True):
 
 class ArticleRow(SQLModel, table=True):
     __tablename__ = "article"
-    # The relevant articles newest first (the web views' relevance filter), an index walk.
-    __table_args__ = (sa.Index(None, "filed_relevant", "sort_at", "id"),)
+    # The relevant articles newest first (the web views' relevance filter): an index walk.
+    # Partial, of the relevant ones only: over every article, (sort_at, id) would be a
+    # covering index that PostgreSQL prefers to read whole to sort a council's few articles.
+    __table_args__ = (
+        sa.Index(
+            "ix_article_relevant_sort_at_id",
+            "sort_at",
+            "id",
+            postgresql_where=sa.text("filed_relevant"),
+            sqlite_where=sa.text("filed_relevant = 1"),  # as SQLite must see it in a query
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     url: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
