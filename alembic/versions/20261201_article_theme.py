@@ -11,7 +11,9 @@ an index on (theme_id, sort_at, article_id): the relevance and theme filters of 
 page then walk an index newest first instead of reading every classification's JSON. Both
 are filled here for the existing rows; the storage keeps them in step afterwards.
 
-On SQLite the column is added with a plain ALTER TABLE (never a batch rebuild of `article`,
+The fill is one UPDATE of every article (on PostgreSQL a new version of each row: about
+6 s for 100,000 here) and one INSERT from the classifications' JSON. On SQLite the column is
+added with a plain ALTER TABLE (never a batch rebuild of `article`,
 which would drop its full-text triggers).
 """
 
