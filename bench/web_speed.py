@@ -5,7 +5,8 @@
 Fills a fresh database (a SQLite file in a temporary folder unless a URL is given; a
 PostgreSQL URL names an empty database it may fill) straight through SQL with 100,000
 classified articles over 24 months (a quarter relevant, with themes and evidence; some about
-councils), then serves it with `monitor web` (uvicorn, a real process on 127.0.0.1) and times
+councils; what the storage files them under, `article.filed_relevant` and `article_theme`,
+written as the storage would), then serves it with `monitor web` (uvicorn, a real process on 127.0.0.1) and times
 each page with a real HTTP client (httpx, one keep-alive connection, after a warm-up): p50
 and p95 of N requests (targets: the articles page and search under 50 ms at p95, the Themes
 chart under 200 ms). Then starts `monitor run` over an empty database twice, with the app off
@@ -78,6 +79,7 @@ def fill(url: str) -> None:
     with app.engine.begin() as connection:
         for start in range(0, TOTAL, 5000):
             articles, labels, councils = [], [], []
+            filed: list[dict[str, object]] = []
             for i in range(start + 1, start + 5001):
                 seen = NOW - timedelta(minutes=rng.randint(1, MONTHS * 30 * 1440))
                 relevant = rng.random() < 0.25
@@ -96,9 +98,14 @@ def fill(url: str) -> None:
                         "published_at": seen - timedelta(hours=1),
                         "first_seen_at": seen,
                         "sort_at": seen - timedelta(hours=1),
+                        "filed_relevant": relevant,  # no reader's labels here
                     }
                 )
                 chosen = rng.sample(themes, rng.randint(1, 3)) if relevant else []
+                filed.extend(
+                    {"article_id": i, "theme_id": t, "sort_at": seen - timedelta(hours=1)}
+                    for t in chosen
+                )
                 labels.append(
                     {
                         "article_id": i,
@@ -132,6 +139,7 @@ def fill(url: str) -> None:
             connection.execute(sa.insert(tables["classification"]), labels)
             if councils:
                 connection.execute(sa.insert(tables["article_authority"]), councils)
+            connection.execute(sa.insert(tables["article_theme"]), filed)
     if app.store.is_postgresql:
         with app.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
             c.exec_driver_sql("VACUUM ANALYZE")

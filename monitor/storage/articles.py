@@ -33,6 +33,7 @@ from monitor.storage.base import (
     aware,
 )
 from monitor.storage.db import read_session, wrap_errors
+from monitor.storage.filing import refile
 from monitor.storage.tables import ArticleAuthorityRow, ArticleRow, ClassificationRow
 from monitor.textclean import clean_text
 
@@ -183,6 +184,7 @@ class ArticleStore(StoreBase):
                     authorities = _authority_values(article_id, classification)
                     if authorities:
                         connection.execute(sa.insert(ARTICLE_AUTHORITIES), authorities)
+                    refile(connection, [article_id])
                     self._insert_keys(connection, article.keys, article_id, now, strict=True)
                     return int(article_id)
             except IntegrityError:
@@ -212,7 +214,8 @@ class ArticleStore(StoreBase):
     def save_classification(
         self, article_id: int, classification: Classification, now: datetime
     ) -> None:
-        """Replace an article's classification (reclassification)."""
+        """Replace an article's classification (reclassification), and what the web views
+        file it under (a reader's label still wins)."""
         table = CLASSIFICATIONS
         with wrap_errors("storing a classification"), self._write() as connection:
             connection.execute(sa.delete(table).where(table.c.article_id == article_id))
@@ -224,6 +227,7 @@ class ArticleStore(StoreBase):
             authorities = _authority_values(article_id, classification)
             if authorities:
                 connection.execute(sa.insert(councils), authorities)
+            refile(connection, [article_id])
 
     def iter_articles(self, batch: int = 200) -> Iterator[StoredArticle]:
         """Every stored article, in id order, read in batches (for reclassification)."""

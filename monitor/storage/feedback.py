@@ -22,6 +22,7 @@ from monitor.storage.base import (
     aware,
 )
 from monitor.storage.db import wrap_errors
+from monitor.storage.filing import refile
 
 
 def _record(row: Any) -> FeedbackRecord:
@@ -64,7 +65,7 @@ class FeedbackStore(StoreBase):
         the others its copies). Idempotent: returns how many records were new or changed."""
         f, lab = FEEDBACK, LABELS
         theme_list = sorted(set(themes)) if themes is not None else None
-        changed = 0
+        changed: list[int] = []
         with wrap_errors("recording feedback"), self._write() as connection:
             existing = {
                 r.article_id: r
@@ -100,8 +101,9 @@ class FeedbackStore(StoreBase):
                     .values(article_id=article_id, **current)
                     .on_conflict_do_update(index_elements=["article_id"], set_=current)
                 )
-                changed += 1
-        return changed
+                changed.append(article_id)
+            refile(connection, changed)
+        return len(changed)
 
     def list_feedback(self, *, limit: int | None = None, offset: int = 0) -> list[FeedbackRecord]:
         """Newest first."""

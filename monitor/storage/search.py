@@ -3,6 +3,9 @@ and theme counts per month. Readers' labels (`article_label`) win over the class
 
 Search: SQLite FTS5 (`article_fts`, porter stemming) and PostgreSQL full-text search (the
 generated `article.search_vector`, English stemming, GIN index); see migration 20261201_web.
+The relevance and theme filters read what the articles are filed under (`filing`): an
+index walk newest first, with the readers' labels already applied.
+
 Queries are parsed here into plain words (`parse_search`), so no query syntax of either
 database ever reaches it from a user: a stray quote or operator cannot make a query fail.
 """
@@ -33,6 +36,7 @@ from monitor.models import (
 )
 from monitor.storage.base import (
     ARTICLE_AUTHORITIES,
+    ARTICLE_THEMES,
     ARTICLES,
     CLASSIFICATIONS,
     DIGEST_ITEMS,
@@ -52,8 +56,6 @@ MAX_TERM_WORDS = 12
 MAX_WORD_CHARS = 64
 _TERM = re.compile(r'(-?)"([^"]*)"?|(-?)([^\s"]+)')
 _WORD = re.compile(r"\w+")
-# Label values that make an article relevant whatever the classifier said.
-RELEVANT_LABELS = ("relevant", "wrong_theme")
 
 
 def parse_search(query: str | None) -> SearchTerms:
@@ -116,51 +118,53 @@ def _summary(row: Any) -> ArticleSummary:
 class SearchStore(StoreBase):
     # --- the conditions -------------------------------------------------------------------
 
-    def _has_theme(self, column: sa.ColumnElement[Any], theme: str, *, ids: bool) -> Any:
-        """`column` (JSON) holds the theme: a list of {"id": ...} objects, or of ids."""
-        if self.is_postgresql:
-            wanted = [{"id": theme}] if ids else [theme]
-            return sa.cast(column, sa.dialects.postgresql.JSONB).op("@>")(
-                sa.cast(sa.literal(json.dumps(wanted)), sa.dialects.postgresql.JSONB)
-            )
-        each = sa.func.json_each(column).table_valued("value")
-        value = sa.func.json_extract(each.c.value, "$.id") if ids else each.c.value
-        return sa.exists(sa.select(sa.literal(1)).select_from(each).where(value == theme))
-
     def _search_condition(self, terms: SearchTerms) -> list[Any]:
         a = ARTICLES
         conditions: list[Any] = []
         if self.is_postgresql:
             vector: sa.ColumnElement[Any] = sa.literal_column("article.search_vector")
-            for words in terms.include:
-                query = sa.func.phraseto_tsquery("english", " ".join(words))
-                conditions.append(vector.op("@@")(query))
+
+            def phrase(words: tuple[str, ...]) -> Any:
+                return sa.func.phraseto_tsquery("english", " ".join(words))
+
+            if not terms.include:
+                return [sa.not_(vector.op("@@")(phrase(words))) for words in terms.exclude]
+            # One tsquery (a & b & !c), not one @@ a term: each row's vector is then read
+            # once, and the GIN index leaves out the excluded words' articles itself. (A
+            # term of stop words only is empty, and drops out of it.)
+            query = phrase(terms.include[0])
+            for words in terms.include[1:]:
+                query = sa.func.tsquery_and(query, phrase(words))
             for words in terms.exclude:
-                query = sa.func.phraseto_tsquery("english", " ".join(words))
-                conditions.append(sa.not_(vector.op("@@")(query)))
-            return conditions
+                query = sa.func.tsquery_and(query, sa.func.tsquery_not(phrase(words)))
+            return [vector.op("@@")(query)]
         fts = sa.table("article_fts", sa.column("rowid"))
         match = sa.literal_column("article_fts").op("MATCH")
         # `id + 0`, not `id`: SQLite then walks the newest-first index, checking each row
         # against the matches, and stops at the page's end; on `id` it fetches and sorts every
         # match first (0.1 s for a word in every one of 100,000 articles).
         unindexed = a.c.id + 0
-        if terms.include:
-            found = sa.select(fts.c.rowid).where(match(_fts5(terms.include)))
-            conditions.append(unindexed.in_(found))
-        for words in terms.exclude:
-            found = sa.select(fts.c.rowid).where(match(_fts5([words])))
-            conditions.append(unindexed.not_in(found))
-        return conditions
+        if not terms.include:
+            for words in terms.exclude:
+                found = sa.select(fts.c.rowid).where(match(_fts5([words])))
+                conditions.append(unindexed.not_in(found))
+            return conditions
+        # One MATCH, `(a b) NOT ("c" OR "d")`: FTS5 subtracts the excluded words' matches
+        # itself, instead of this query listing every article holding a common word to
+        # leave them out.
+        expression = f"({_fts5(terms.include)})"
+        if terms.exclude:
+            expression += " NOT (" + " OR ".join(_fts5([words]) for words in terms.exclude) + ")"
+        found = sa.select(fts.c.rowid).where(match(expression))
+        return [unindexed.in_(found)]
 
     def _conditions(self, f: ArticleFilter) -> list[Any]:
         a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
         conditions: list[Any] = []
         unlabelled = lab.c.label.is_(None)
         if f.relevant == "relevant":
-            conditions.append(
-                sa.or_(lab.c.label.in_(RELEVANT_LABELS), unlabelled & c.c.relevant.is_(True))
-            )
+            # "= TRUE" (SQLite: "= 1"), as ix_article_relevant_sort_at_id is defined.
+            conditions.append(a.c.filed_relevant == sa.true())
         elif f.relevant == "near":
             conditions.append(
                 unlabelled & c.c.relevant.is_(False) & (c.c.relevance >= f.near_miss_floor)
@@ -170,15 +174,6 @@ class SearchStore(StoreBase):
                 sa.or_(
                     lab.c.label == "not_relevant",
                     unlabelled & c.c.relevant.is_(False) & (c.c.relevance < f.near_miss_floor),
-                )
-            )
-        if f.theme is not None:
-            conditions.append(
-                sa.or_(
-                    (sa.or_(unlabelled, lab.c.label == "relevant"))
-                    & self._has_theme(c.c.themes, f.theme, ids=True),
-                    (lab.c.label == "wrong_theme")
-                    & self._has_theme(lab.c.themes, f.theme, ids=False),
                 )
             )
         if f.source is not None:
@@ -219,23 +214,43 @@ class SearchStore(StoreBase):
             lab.c.updated_at.label("label_at"),
         ]
 
-    def _joined(self, *columns: Any) -> sa.Select[Any]:
-        a, c, lab = ARTICLES, CLASSIFICATIONS, LABELS
-        return sa.select(*columns).select_from(
-            a.outerjoin(c, c.c.article_id == a.c.id).outerjoin(lab, lab.c.article_id == a.c.id)
+    def _joined(self, *columns: Any, theme: str | None = None) -> sa.Select[Any]:
+        a, c, lab, t = ARTICLES, CLASSIFICATIONS, LABELS, ARTICLE_THEMES
+        joined: Any = a
+        if theme is not None:
+            joined = t.join(a, a.c.id == t.c.article_id)
+        joined = joined.outerjoin(c, c.c.article_id == a.c.id).outerjoin(
+            lab, lab.c.article_id == a.c.id
         )
+        query = sa.select(*columns).select_from(joined)
+        return query if theme is None else query.where(t.c.theme_id == theme)
 
     def find_articles(self, f: ArticleFilter, *, page: int = 1, per_page: int = 50) -> ArticlePage:
         """One page of the articles matching `f`, newest first (by trusted publication date,
         else first sight). `page` counts from 1; a page past the end is empty."""
-        a = ARTICLES
+        a, t = ARTICLES, ARTICLE_THEMES
+        # A theme's articles come from article_theme, in the order of its index (the same
+        # as the article's: sort_at is copied, and never changes).
+        order = (t.c.sort_at, t.c.article_id) if f.theme is not None else (a.c.sort_at, a.c.id)
         query = (
-            self._joined(*self._columns())
+            self._joined(*self._columns(), theme=f.theme)
             .where(*self._conditions(f))
-            .order_by(a.c.sort_at.desc(), a.c.id.desc())
+            .order_by(*(column.desc() for column in order))
             .offset((page - 1) * per_page)
             .limit(per_page + 1)
         )
+        if f.relevant in ("all", "relevant"):
+            # The page's ids first, then their rows, when no filter needs the classification
+            # or the label: the walk to a deep page (OFFSET) then reads the article's index
+            # alone, not the joined rows of every article it skips (both databases drop the
+            # unused outer joins). Near misses and irrelevant articles do need them, and
+            # PostgreSQL's estimate of a label's absence then makes it sort every article.
+            ids = query.with_only_columns(a.c.id)
+            query = (
+                self._joined(*self._columns())
+                .where(a.c.id.in_(ids))
+                .order_by(a.c.sort_at.desc(), a.c.id.desc())
+            )
         with wrap_errors("searching articles"), self.engine.connect() as connection:
             rows = list(connection.execute(query))
             has_next = len(rows) > per_page

@@ -99,6 +99,18 @@ class FetchAttemptRow(SQLModel, table=True):
 
 class ArticleRow(SQLModel, table=True):
     __tablename__ = "article"
+    # The relevant articles newest first (the web views' relevance filter): an index walk.
+    # Partial, of the relevant ones only: over every article, (sort_at, id) would be a
+    # covering index that PostgreSQL prefers to read whole to sort a council's few articles.
+    __table_args__ = (
+        sa.Index(
+            "ix_article_relevant_sort_at_id",
+            "sort_at",
+            "id",
+            postgresql_where=sa.text("filed_relevant"),
+            sqlite_where=sa.text("filed_relevant = 1"),  # as SQLite must see it in a query
+        ),
+    )
 
     id: int | None = Field(default=None, primary_key=True)
     url: str | None = Field(default=None, sa_column=sa.Column(sa.Text, unique=True))
@@ -124,6 +136,9 @@ class ArticleRow(SQLModel, table=True):
     first_seen_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False, index=True))
     sort_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False, index=True))
     fingerprint: str | None = Field(default=None, sa_column=sa.Column(sa.String(64), index=True))
+    # Whether the web views file it as relevant: the readers' label, else the classifier's
+    # answer (NULL: not classified). A copy the storage keeps in step (storage/filing.py).
+    filed_relevant: bool | None = Field(default=None, sa_column=sa.Column(sa.Boolean))
 
 
 class SeenKeyRow(SQLModel, table=True):
@@ -161,6 +176,25 @@ class ClassificationRow(SQLModel, table=True):
     )
     classifier: str = Field(sa_column=sa.Column(sa.String(64), nullable=False))
     classified_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
+
+
+class ArticleThemeRow(SQLModel, table=True):
+    """A theme the web views file an article under: the classifier's themes, those a reader
+    ticked for "wrong theme", none after "not relevant". A copy of what `classification` and
+    `article_label` say, with the article's `sort_at` (which never changes), kept in step by
+    the storage (storage/filing.py), so that a theme's articles, newest first, are an index
+    walk."""
+
+    __tablename__ = "article_theme"
+    __table_args__ = (sa.Index(None, "theme_id", "sort_at", "article_id"),)
+
+    article_id: int = Field(
+        sa_column=sa.Column(
+            sa.Integer, sa.ForeignKey("article.id", ondelete="CASCADE"), primary_key=True
+        )
+    )
+    theme_id: str = Field(sa_column=sa.Column(sa.String(64), primary_key=True))
+    sort_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
 
 
 class MetaRow(SQLModel, table=True):

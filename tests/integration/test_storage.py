@@ -172,3 +172,110 @@ def test_default_feeds_load_once_in_a_database_life(db_url: str) -> None:
     assert store.load_default_feeds(feeds, NOW) == 0
     assert store.list_sources() == []
     engine.dispose()
+
+
+def _filed(engine: sa.Engine, article_id: int) -> tuple[object, set[str]]:
+    """What the storage files an article under: (article.filed_relevant, its article_theme
+    rows), each row's sort_at checked against the article's."""
+    with engine.connect() as connection:
+        relevant, sort_at = connection.execute(
+            sa.text("SELECT filed_relevant, sort_at FROM article WHERE id = :id"),
+            {"id": article_id},
+        ).one()
+        rows = connection.execute(
+            sa.text("SELECT theme_id, sort_at FROM article_theme WHERE article_id = :id"),
+            {"id": article_id},
+        ).all()
+    assert all(at == sort_at for _, at in rows)
+    return (None if relevant is None else bool(relevant)), {theme for theme, _ in rows}
+
+
+def _themes(*ids: str) -> Classification:
+    return Classification(True, 0.9, tuple(ThemeMatch(t, 0.5, ("e",)) for t in ids), "test")
+
+
+def test_storage_files_articles_by_their_classification_and_label(db_url: str) -> None:
+    """filed_relevant and article_theme follow every write: a new article, a
+    reclassification, each kind of label, and a reclassification under a label."""
+    engine = make_engine(db_url)
+    store = Store(engine)
+    article_id = store.add_article(
+        _article("https://x.example/a", "a"), _themes("workforce", "improvement"), NOW
+    )
+    other = store.add_article(_article("https://x.example/b", "b"), Classification(None, None), NOW)
+    assert article_id is not None and other is not None
+    assert _filed(engine, article_id) == (True, {"workforce", "improvement"})
+    assert _filed(engine, other) == (None, set())
+
+    store.save_classification(article_id, Classification(False, 0.1, (), "test"), NOW)
+    assert _filed(engine, article_id) == (False, set())
+    store.record_feedback([article_id], "a@x", "wrong_theme", ["funding-context"], None, NOW)
+    assert _filed(engine, article_id) == (True, {"funding-context"})
+    # The readers' label still wins over a new classification.
+    store.save_classification(article_id, _themes("workforce"), NOW)
+    assert _filed(engine, article_id) == (True, {"funding-context"})
+    store.record_feedback([article_id], "a@x", "relevant", None, None, NOW)
+    assert _filed(engine, article_id) == (True, {"workforce"})
+    store.record_feedback([article_id, other], "b@x", "not_relevant", None, None, NOW)
+    assert _filed(engine, article_id) == (False, set())
+    assert _filed(engine, other) == (False, set())
+    engine.dispose()
+
+
+def test_migration_files_the_articles_stored_before(empty_db_url: str) -> None:
+    """20261201_article_theme fills filed_relevant and article_theme for existing rows, the
+    readers' labels winning, as the storage would have."""
+    engine = make_engine(empty_db_url)
+    config = alembic_config(engine)
+    command.upgrade(config, "20261201_reliability")
+    workforce = [{"id": "workforce", "score": 0.5, "evidence": []}]
+    rows = {  # id: (classifier's relevant, its themes, label, label's themes)
+        1: (True, [*workforce, {"id": "improvement", "score": 0.4, "evidence": []}], None, None),
+        2: (False, [], None, None),
+        3: (True, workforce, "not_relevant", None),
+        4: (False, [], "wrong_theme", ["funding-context", "workforce"]),
+        5: (True, workforce, "relevant", None),
+        6: (None, None, None, None),  # never classified
+    }
+    a, c, lab = (tables.metadata.tables[n] for n in ("article", "classification", "article_label"))
+    with engine.begin() as connection:
+        for i, (relevant, themes, label, ticked) in rows.items():
+            connection.execute(
+                sa.insert(a).values(
+                    id=i,
+                    source_name="s",
+                    origin="poll",
+                    title="t",
+                    text="x",
+                    date_status="ok",
+                    first_seen_at=NOW,
+                    sort_at=NOW.replace(day=i),
+                )
+            )
+            if themes is not None:
+                connection.execute(
+                    sa.insert(c).values(
+                        article_id=i,
+                        relevant=relevant,
+                        relevance=0.5,
+                        themes=themes,
+                        classifier="t",
+                        classified_at=NOW,
+                    )
+                )
+            if label is not None:
+                connection.execute(
+                    sa.insert(lab).values(
+                        article_id=i, label=label, themes=ticked, who="w", updated_at=NOW
+                    )
+                )
+    command.upgrade(config, "head")
+    assert {i: _filed(engine, i) for i in rows} == {
+        1: (True, {"workforce", "improvement"}),
+        2: (False, set()),
+        3: (False, set()),
+        4: (True, {"funding-context", "workforce"}),
+        5: (True, {"workforce"}),
+        6: (None, set()),
+    }
+    engine.dispose()

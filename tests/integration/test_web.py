@@ -141,6 +141,11 @@ def test_search_words_phrases_and_exclusions(site: str) -> None:
     assert titles('"social carers"') == set()
     assert titles("inadequate -ofsted") == set()
     assert "School league tables" in titles("-ofsted")
+    # Several exclusions (one expression on each database): any of them leaves an article out.
+    assert titles('inadequate -zzzz -"no such phrase"') == titles("inadequate") != set()
+    assert titles("inadequate -zzzz -ofsted") == set()
+    assert titles('"social workers" -zzzz -ofsted') == {"Fostering review published"}
+    assert titles("-ofsted -zzzz") == titles("-ofsted")
     page = httpx.get(site + "/search", params={"q": "inadequate"}).text
     assert "<mark>inadequate</mark>" in page or "<mark>Inadequate</mark>" in page
 
@@ -377,6 +382,13 @@ def test_wrong_theme_and_relevant_links(monkeypatch: pytest.MonkeyPatch, filled:
         assert article["label"]["label"] == "wrong_theme"
         assert sorted(article["label"]["themes"]) == sorted(["workforce", theme_ids[0]])
         assert article["themes"]  # the classifier's own answer is kept beside the label
+        # The lists file it under the ticked themes at once (article_theme follows labels).
+        unticked = next(t for t in theme_ids if t not in ("workforce", theme_ids[0]))
+        for theme, listed in ((theme_ids[0], True), ("workforce", True), (unticked, False)):
+            found = httpx.get(
+                f"{url}/api/articles", params={"theme": theme, "relevant": "relevant"}
+            ).json()
+            assert (claim.article_id in {a["id"] for a in found["articles"]}) is listed
 
         # "Relevant" on a near miss: recorded once, and the next digest carries it as a story.
         confirm = httpx.get(relevant[0])
@@ -388,6 +400,8 @@ def test_wrong_theme_and_relevant_links(monkeypatch: pytest.MonkeyPatch, filled:
         assert [f["label"] for f in feedback if f["article_id"] == near.article_id] == ["relevant"]
         digest, _ = mail_app.digests().preview(since=utcnow() - timedelta(days=7))
         assert near.article_id in {i.article.id for i in digest.items}
+        found = httpx.get(f"{url}/api/articles", params={"relevant": "relevant"}).json()
+        assert near.article_id in {a["id"] for a in found["articles"]}
 
         # A correctly signed link past its expiry records nothing.
         expired = _expired(near, load_or_create_key(None, web_app.settings.data_dir))
