@@ -33,7 +33,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from monitor.classify.gazetteer import Authority, Gazetteer, Mention
-from monitor.classify.grades import GradeStatement, find_grades
+from monitor.classify.grades import GRADE_PATTERN, GradeStatement, canonical, find_grades
 from monitor.classify.text import normalise, split_sentences
 from monitor.models import AuthorityMatch
 
@@ -44,6 +44,10 @@ _LEAD_SENTENCES, _EARLY_SENTENCES = 3, 6
 _UNCUED = 0.3
 # An authority is about the story with this much weight, and this share of the top one's.
 _ABOUT, _RELATIVE = 2.0, 0.35
+# A mention given its own grade counts at least this much, wherever it is: a council named
+# only in a later paragraph with its grade ("Leeds was judged to be performing well") is a
+# subject of a story about several, not beside a main council that has far more weight.
+_GRADED = 2.0
 # Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
 _LIST = 3
 
@@ -76,7 +80,7 @@ _DEMOTE_BEFORE = re.compile(
     r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
-    r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
+    r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by|on)"
     r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
     r"(?=\s)"
@@ -97,7 +101,10 @@ _EMPLOYER_AFTER = re.compile(
 # The mention followed by these is a place's adjective or outside the inspection.
 _DEMOTE_AFTER = re.compile(
     r"^(?:'s)?\s*(?:,\s*)?(?:police|constabulary|university"
-    r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b|^[^.;]{0,30}"
+    r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b"
+    # a place: "on the Lincolnshire coast", "a Kent village"
+    r"|^\s+(?:coast|coastline|countryside|village|villages|seaside|town of|market town)\b"
+    r"|^[^.;]{0,30}"
     r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
     re.IGNORECASE,
 )
@@ -133,7 +140,9 @@ _CONTEXT_AFTER = re.compile(
 )
 # A sentence naming no council that goes on about the one the sentence before named.
 _REFERS_BACK = re.compile(
-    r"^(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
+    r"^(?:(?:today|now|since then|however|but|and|meanwhile|last year|this year"
+    r"|in (?:19|20)\d\d),?\s+)?"
+    r"(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
     r"|service|services|department))\b",
     re.IGNORECASE,
 )
@@ -180,6 +189,32 @@ _COUNTED_COUNCILS = re.compile(
     re.IGNORECASE,
 )
 
+# A roundup's line naming several councils, each with its grade right after its name: "The
+# latest results: Bolton good, Rochdale requires improvement and Salford inadequate",
+# "Enfield (good), Medway (requires improvement)", "Bolton was rated good, Rochdale requires
+# improvement". What may come between a name and its grade:
+_PAIRED = re.compile(
+    r"(?:'s)?(?:\s+(?:children's\s+)?services)?"
+    r"(?:\s*[:(,-]\s*|\s+(?:(?:is|was|were|are|has|have|had|been|now|still|remains?|remained"
+    r"|stays?|stayed|moved|moves|rose|rises|fell|falls|dropped|drops|climbed|climbs|slipped"
+    r"|slips|improved|improves|up|down|back|to)\s+)*(?:(?:rated|judged|graded|found|deemed)"
+    r"\s+(?:as\s+|to\s+be\s+)?)?)"
+    rf"['\"]?(?P<g>{GRADE_PATTERN})['\"]?(?!\w)(?!\s+(?:enough|practice|progress|relationships?"
+    r"|work|news|start)\b)",
+    re.IGNORECASE,
+)
+# Two names joined by "and" share the grade after the second ("Bolton and Wigan good").
+_AND = re.compile(r"\s*(?:and|&)\s*")
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """A council's grade right after its name in a roundup's line: where it lies, and the
+    end of its stretch of the line (the next council's name, or the line's end)."""
+
+    statement: GradeStatement
+    stop: int
+
 
 @dataclass
 class _Sentence:
@@ -195,6 +230,15 @@ class _Sentence:
     _phrases: dict[int, list[int]] = field(default_factory=dict)
     _demoted: dict[int, bool] = field(default_factory=dict)
     _lower: str | None = None
+    _pairs: dict[str, _Pair] | None = None
+
+    @property
+    def pairs(self) -> dict[str, _Pair]:
+        """The councils of a roundup's line with the grade right after each name, by code;
+        empty unless two or more councils have one (`_PAIRED`)."""
+        if self._pairs is None:
+            self._pairs = _roundup_pairs(self) if len(self.mentions) > 1 and self.grades else {}
+        return self._pairs
 
     @property
     def lower(self) -> str:
@@ -321,9 +365,41 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
             s.mentions = tuple(
                 m
                 for m in s.mentions
-                if not m.ambiguous or m.authorities[0].code in named or _has_context(s.text, m)
+                if not m.ambiguous
+                or m.authorities[0].code in named
+                or _has_context(s.text, m)
+                # A grade right after it, in a line naming other councils: a roundup's line.
+                or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
             )
     return found
+
+
+def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
+    text = sentence.text
+    single = [m for m in sentence.mentions if len(m.authorities) == 1]
+    found: dict[str, _Pair] = {}
+    waiting: list[Mention] = []  # names joined by "and" to the next one
+    for i, mention in enumerate(single):
+        stop = single[i + 1].start if i + 1 < len(single) else len(text)
+        match = _PAIRED.match(text, mention.end, stop)
+        if match is None:
+            if i + 1 < len(single) and _AND.fullmatch(text, mention.end, stop):
+                waiting.append(mention)
+            else:
+                waiting = []
+            continue
+        grade = canonical(match["g"])
+        # "(previously inadequate)" in the council's stretch of the line.
+        previous = next(
+            (g.previous for g in sentence.grades if match.end() <= g.start < stop and g.previous),
+            None,
+        )
+        statement = GradeStatement(match.start("g"), match.end("g"), grade, previous)
+        for named in [*waiting, mention]:
+            code = named.authorities[0].code
+            found.setdefault(code, _Pair(statement, stop))
+        waiting = []
+    return found if len(found) >= 2 else {}
 
 
 def _headings(sentences: list[_Sentence]) -> dict[int, str]:
@@ -344,6 +420,28 @@ def _has_context(sentence: str, mention: Mention) -> bool:
     return bool(
         _CONTEXT_AFTER.match(sentence[mention.end : mention.end + 30])
         or _CONTEXT_BEFORE.search(sentence[max(0, mention.start - 20) : mention.start])
+    )
+
+
+def _paired(sentence: _Sentence, mention: Mention) -> bool:
+    """Whether the mention has its own grade in a roundup's line."""
+    return len(mention.authorities) == 1 and mention.authorities[0].code in sentence.pairs
+
+
+def _graded(sentence: _Sentence, mention: Mention) -> bool:
+    """Whether the sentence gives this council an overall grade (or an earlier one) of its
+    own: the grade nearer its name than any other council's, not a sub-judgement's."""
+    if len(mention.authorities) != 1 or not sentence.grades:
+        return False
+    mine = [mention]
+    others = [m for m in sentence.mentions if m.authorities != mention.authorities]
+    mine += [o for o in others if _coordinated(sentence.text, o, mine)]
+    others = [o for o in others if o not in mine]
+    return any(
+        (g.grade or g.previous)
+        and _nearest_is_mine(g, mine, others, sentence.text)
+        and not _sub_judgement(sentence.text, g)
+        for g in sentence.grades
     )
 
 
@@ -368,7 +466,7 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
-    if sentence.names >= _LIST and sentence.index:
+    if sentence.names >= _LIST and sentence.index and not _paired(sentence, mention):
         return True
     after = text[mention.end :]
     if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
@@ -422,9 +520,13 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                     candidate.heading = True
                 if _demoted(sentence, mention):
                     continue
+                if _paired(sentence, mention):
+                    candidate.heading = True
                 weight = _place_weight(sentence.index)
                 if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
+                elif weight < _GRADED and not sentences[0].mentions and _graded(sentence, mention):
+                    weight = _GRADED
                 if len(mention.authorities) > 1:
                     named = single & {a.code for a in mention.authorities}
                     if named and authority.code not in named:
@@ -454,6 +556,7 @@ def _match(
     evidence: str | None = None
     overall: tuple[str, _Sentence] | None = None
     superseded = False
+    current = False  # the grade taken is marked as today's
     judgements: dict[str, str] = {}
     for sentence, statements, subs in _grade_sentences(candidate, sentences, headings, main):
         listed = bool(_AREA_LINE.match(sentence.text))
@@ -470,8 +573,14 @@ def _match(
                 and _OVERALL_LINE.match(sentence.text)
             ):
                 overall = (statement.grade, sentence)
-            if grade is None and statement.grade is not None:
+            if statement.current and grade not in (None, statement.grade) and not current:
+                # "When Ofsted rated Sunderland inadequate ... Today the city's services are
+                # rated good": the earlier grade told first is the previous one.
+                previous, grade, current = grade, statement.grade, True
+                evidence = sentence.text
+            elif grade is None and statement.grade is not None:
                 grade = statement.grade
+                current = statement.current
                 previous = previous or statement.previous
                 evidence = evidence if evidence and sentence.index else sentence.text
             elif previous is None and statement.previous is not None:
@@ -571,7 +680,7 @@ def _grade_sentences(
     for sentence, mention in candidate.sentences:
         if not _demoted(sentence, mention):
             own[sentence.index].append(mention)
-    found = []
+    found: list[tuple[_Sentence, list[GradeStatement], list[GradeStatement]]] = []
     subject: str | None = None  # the council the last sentence naming one was about
     for sentence in sentences:
         if sentence.mentions:
@@ -597,12 +706,18 @@ def _grade_sentences(
         statements = sentence.grades
         if not statements:
             continue
+        pair = sentence.pairs.get(code)
+        if pair is not None:
+            found.append((sentence, [pair.statement], []))
+            continue
+        if sentence.pairs and mine:
+            continue
         mine = (mine or []) + [o for o in others if _coordinated(sentence.text, o, mine or [])]
         others = [o for o in others if o not in mine]
         general = mine == [] and not sentence.mentions
         overall, subs = [], []
         for g in statements:
-            if not _nearest_is_mine(g, mine, others) or (
+            if not _nearest_is_mine(g, mine, others, sentence.text) or (
                 general and _GENERAL.search(sentence.text, 0, g.start)
             ):
                 continue
@@ -626,7 +741,9 @@ def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:
     return False
 
 
-def _nearest_is_mine(statement: GradeStatement, mine: list[Mention], others: list[Mention]) -> bool:
+def _nearest_is_mine(
+    statement: GradeStatement, mine: list[Mention], others: list[Mention], text: str
+) -> bool:
     if not others:
         return True
     if not mine:
@@ -635,6 +752,8 @@ def _nearest_is_mine(statement: GradeStatement, mine: list[Mention], others: lis
     def distance(m: Mention) -> int:
         if m.end <= statement.start:
             return statement.start - m.end
+        if ";" in text[statement.end : m.start]:
+            return len(text)  # "X moved to good; Y is rated ...": Y's clause is its own
         return (m.start - statement.end) * 2  # a name after the grade binds less
 
     return min(map(distance, mine)) <= min(map(distance, others))

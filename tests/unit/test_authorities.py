@@ -105,6 +105,26 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
             "It is the first time since 2014 that Birmingham has not been rated inadequate.",
             [],
         ),
+        # the 2009 annual ratings' scale, after a rating verb only
+        ("Coventry was rated as performing adequately.", [("adequate", None)]),
+        ("Leeds was judged to be performing well, inspectors said.", [("good", None)]),
+        ("Ofsted rated Camden as performing excellently.", [("outstanding", None)]),
+        ("The director said the service is performing well.", []),
+        # a headline's grade without a verb
+        ("Salford children's services inadequate, Ofsted finds", [("inadequate", None)]),
+        (
+            "Council's services still 'requires improvement' after three years",
+            [("requires improvement", None)],
+        ),
+        ("Children's services still inadequate, says report", [("inadequate", None)]),
+        ("Inspectors said there were still outstanding concerns about drift.", []),
+        # a rating verb, its object and a place between
+        (
+            "When Ofsted rated children's services in Sunderland inadequate, staff were shocked.",
+            [("inadequate", None)],
+        ),
+        # a grade marked as today's
+        ("Today the city's services are rated good.", [("good", None)]),
         # the scale itself rates nothing
         (
             "Councils receive one of four ratings: outstanding, good, requires improvement or"
@@ -115,6 +135,13 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
 )
 def test_grades_in_a_sentence(sentence: str, expected: list[tuple[str | None, str | None]]) -> None:
     assert [(g.grade, g.previous) for g in find_grades(sentence)] == expected
+
+
+def test_a_grade_marked_as_todays() -> None:
+    (statement,) = find_grades("The council has since moved to requires improvement.")
+    assert statement.current
+    (statement,) = find_grades("The council was rated requires improvement.")
+    assert not statement.current
 
 
 def test_canonical_grades() -> None:
@@ -684,3 +711,117 @@ def test_the_issues_hard_names_in_one_story(gazetteer: Gazetteer) -> None:
         "The council will bury its old improvement plan.",
     )
     assert found == [("Nottingham", "inadequate", None)]
+
+
+# --- patterns of issue 12's third round -----------------------------------------------------
+
+
+def test_a_roundup_line_gives_each_council_its_grade(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Inspection results: a mixed month in the North West",
+        "Ofsted has published the results of four inspections of council children's services in"
+        " the North West this month.\n"
+        "The latest results: Bolton good, Rochdale requires improvement, Salford inadequate and"
+        " Wigan outstanding.\n"
+        "Inspectors praised leadership in all four.",
+    )
+    assert sorted(found) == [
+        ("Bolton", "good", None),
+        ("Rochdale", "requires improvement", None),
+        ("Salford", "inadequate", None),
+        ("Wigan", "outstanding", None),
+    ]
+
+
+def test_a_roundup_line_with_verbs_and_previous_grades(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "This month's inspections",
+        "Three council inspections were published this week.\n"
+        "Enfield was rated good (previously requires improvement), Medway requires improvement"
+        " and Swindon inadequate.\n"
+        "Swindon's director said the council accepted the findings.",
+    )
+    assert sorted(found) == [
+        ("Enfield", "good", "requires improvement"),
+        ("Medway", "requires improvement", None),
+        ("Swindon", "inadequate", None),
+    ]
+
+
+def test_a_list_without_grades_is_still_a_list(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Rochdale rated good",
+        "Rochdale Borough Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors visited Stockport, Trafford and Oldham last year, all now rated good.",
+    )
+    assert found == [("Rochdale", "good", None)]
+
+
+def test_councils_named_with_their_grades_only_in_later_paragraphs(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Four councils performing poorly in Ofsted's first annual ratings",
+        "Four councils have been rated as performing poorly in Ofsted's first annual ratings.\n"
+        "The ratings place each council on a four-point scale.\n"
+        "They draw on inspections of schools, children's homes and safeguarding services.\n"
+        "Ofsted said the ratings gave a single, clear picture.\n"
+        "Council leaders said the system was confusing.\n"
+        "Critics questioned the weight given to data.\n"
+        "Among the councils given the lowest rating is Birmingham.\n"
+        "Coventry was rated as performing adequately.\n"
+        "Leeds was judged to be performing well, with inspectors praising its work with"
+        " looked-after children.",
+    )
+    assert sorted(found) == [
+        ("Birmingham", "inadequate", None),
+        ("Coventry", "adequate", None),
+        ("Leeds", "good", None),
+    ]
+
+
+def test_a_later_graded_comparison_beside_the_headlines_council_is_not_a_subject(
+    gazetteer: Gazetteer,
+) -> None:
+    found = about(
+        gazetteer,
+        "Isle of Wight rated good as partnership with Hampshire ends",
+        "The Isle of Wight Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors said leaders had kept the service stable.\n"
+        "Caseloads had fallen.\n"
+        "Fewer children waited for an assessment.\n"
+        "Hampshire's own children's services are rated outstanding.",
+    )
+    assert found == [("Isle of Wight", "good", None)]
+
+
+def test_a_grade_told_first_then_todays_grade(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Feature: the long road back from 'inadequate'",
+        "It is the judgement every director dreads.\n"
+        "By Sam Hale, senior reporter\n"
+        "When Ofsted rated children's services in Sunderland inadequate, the news made the"
+        " front page.\n"
+        "Today the city's services are rated good.\n"
+        "Middlesbrough has since moved to requires improvement; Torbay has recently been rated"
+        " good.",
+    )
+    assert sorted(found) == [
+        ("Middlesbrough", "requires improvement", None),
+        ("Sunderland", "good", "inadequate"),
+        ("Torbay", "good", None),
+    ]
+
+
+def test_a_home_on_the_coast_is_not_the_council(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Children's home closed by Ofsted",
+        "Regulator suspends registration of a privately run home on the Lincolnshire coast after"
+        " inspectors rated it inadequate.\n"
+        "The provider said it was working closely with Ofsted.",
+    )
+    assert found == []
