@@ -56,6 +56,9 @@ _CUE = re.compile(
     r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
     r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
     r"|improvement notice|performing poorly|children's services|children's social care"
+    # a move between grades needs no other word: "North Somerset moved to good in the spring"
+    r"|\b(?:moved|moves|rose|climbed|slipped|slips|fell|dropped|drops|lifted|upgraded"
+    r"|downgraded|improved|back|up|down) to ['\"]?(?:good|outstanding|inadequate|requires)"
 )
 _BOILERPLATE = re.compile(
     r"^(?:photo|picture|credit|related|sign up|subscribe|read more|see also|caption)\b",
@@ -135,15 +138,25 @@ _CLAUSE = re.compile(r",|;|\bwhile\b|\bwhereas\b|\bbut\b|\bwith the\b", re.IGNOR
 # Ambiguous names ("Reading", "Bury", "Sutton") count with one of these beside them.
 _CONTEXT_AFTER = re.compile(
     r"^(?:'s\b|\s+(?:council|borough|city|county|children|child|safeguarding|local authority"
-    r"|metropolitan|social care|family|families|council's))",
+    r"|metropolitan|social care|family|families|council's)"
+    # "Together for Children, the company that runs ...", "Bolton rated good"
+    r"|,?\s+(?:the|a)\s+(?:company|trust|council|organisation|social enterprise)\b"
+    r"|\s+(?:(?:has|have) been\s+|was\s+|is\s+|were\s+)?(?:rated|judged|graded)\b)",
     re.IGNORECASE,
 )
 # A sentence naming no council that goes on about the one the sentence before named.
 _REFERS_BACK = re.compile(
     r"^(?:(?:today|now|since then|however|but|and|meanwhile|last year|this year"
-    r"|in (?:19|20)\d\d),?\s+)?"
+    r"|in (?:19|20)\d\d),?\s+"
+    # "At its previous inspection in 2019, the borough was rated good."
+    r"|(?:(?:at|in|after|before|since|during|when|until) [^,.;]{3,50},\s+){1,2})?"
     r"(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
-    r"|service|services|department))\b",
+    r"|service|services|department))\b"
+    # the council as the object of a rating: "Ofsted judged the council's services inadequate
+    # in 2022", "Inspectors rated it good"
+    r"|^(?:ofsted|inspectors|the inspectorate|the regulator)\s+(?:\w+\s+)?(?:rated|judged"
+    r"|graded|found)\s+(?:it|them|its|their|the (?:council|authority|borough|city|county"
+    r"|trust|company))\b",
     re.IGNORECASE,
 )
 _CONTEXT_BEFORE = re.compile(r"\b(?:in|for|across|(?<!town )(?<!village )of)\s+$", re.IGNORECASE)
@@ -197,8 +210,8 @@ _PAIRED = re.compile(
     r"(?:'s)?(?:\s+(?:children's\s+)?services)?"
     r"(?:\s*[:(,-]\s*|\s+(?:(?:is|was|were|are|has|have|had|been|now|still|remains?|remained"
     r"|stays?|stayed|moved|moves|rose|rises|fell|falls|dropped|drops|climbed|climbs|slipped"
-    r"|slips|improved|improves|up|down|back|to)\s+)*(?:(?:rated|judged|graded|found|deemed)"
-    r"\s+(?:as\s+|to\s+be\s+)?)?)"
+    r"|slips|improved|improves|up|down|back|to|both|all|each|also|again|since)\s+)*"
+    r"(?:(?:rated|judged|graded|found|deemed)\s+(?:as\s+|to\s+be\s+|to\s+)?)?)"
     rf"['\"]?(?P<g>{GRADE_PATTERN})['\"]?(?!\w)(?!\s+(?:enough|practice|progress|relationships?"
     r"|work|news|start)\b)",
     re.IGNORECASE,
@@ -338,8 +351,11 @@ def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[Au
     if not about:
         return ()
     codes = {c.authority.code for c in about}
+    # The opening's sentences naming no council are the main council's when the story is
+    # about it: not in a story about several that the headline names none of.
+    single = len(about) == 1 or bool(sentences[0].mentions)
     matches = [
-        _match(candidate, sentences, codes, headings, main=i == 0)
+        _match(candidate, sentences, codes, headings, main=i == 0 and single)
         for i, candidate in enumerate(about)
     ]
     counted = _counted_grade(sentences) if len(about) > 1 else None

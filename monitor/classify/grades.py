@@ -114,7 +114,7 @@ _PREVIOUS_BEFORE = re.compile(
     r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
     r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
     r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit)"
-    r"|\blast visited|\byears? ago\b"
+    r"|\blast visited|\byears? ago\b|\b(?:inspections?|visits?) at which\b"
     r"|\blast (?:rated|judged|graded|inspected)\b)"
     r"[^.;]{0,40}$",
     re.IGNORECASE,
@@ -131,6 +131,10 @@ _PREVIOUS_AFTER = re.compile(
 )
 _CURRENT_BEFORE = re.compile(
     r"\b(?:now|today|currently|(?:has|have) since)\b[^.;,]{0,40}$", re.IGNORECASE
+)
+# A rating verb that makes "good" a grade whatever follows ("rated good for the first time").
+_STRONG_BEFORE = re.compile(
+    r"\b(?:rated|re-rated|judged|graded|deemed)\s+(?:as\s+|to\s+be\s+)?['\"]?$", re.IGNORECASE
 )
 _NOT_RATING_AFTER = re.compile(
     r"^['\"]?\s+(?:enough|practice|progress|relationships?|news|work|deal|reason|idea|start"
@@ -235,13 +239,14 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         spans.append((match.start(), match.end(), grade))
     for match in _HYPHEN_RATED.finditer(sentence):
         spans.append((match.start("g"), match.end("g"), match["g"]))
+
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue
         grade = canonical(word)
         after = sentence[end : end + 40]
         before = sentence[max(0, start - 60) : start]
-        if grade == "good" and _NOT_RATING_AFTER.match(after):
+        if grade == "good" and _NOT_RATING_AFTER.match(after) and not _STRONG_BEFORE.search(before):
             continue
         if grade == "outstanding" and _UNRESOLVED_AFTER.match(after):
             continue

@@ -301,11 +301,14 @@ def test_a_national_story_is_about_no_council(gazetteer: Gazetteer) -> None:
 # --- quality on the development set ---------------------------------------------------------
 
 
-def test_authority_targets_on_the_development_set(gazetteer: Gazetteer) -> None:
+@pytest.mark.parametrize("name", ["dev.jsonl", "councils.jsonl"])
+def test_authority_targets_on_the_development_set(gazetteer: Gazetteer, name: str) -> None:
     """The issue's targets (precision 0.95, recall 0.90, grade right for 90% of pairs), on
-    the development set's labelled articles, those the classifier finds relevant or not."""
+    the development set's labelled articles, those the classifier finds relevant or not, and
+    on the news-length hard cases written for the councils (kept apart from dev.jsonl, which
+    the shipped theme model is trained on)."""
     classify = AuthorityClassifier(load_themes(bundled_path("seeds") / "themes.toml"), gazetteer)
-    dev = Path(__file__).resolve().parents[1] / "data" / "labelled" / "dev.jsonl"
+    dev = Path(__file__).resolve().parents[1] / "data" / "labelled" / name
     pairs = []
     for line in dev.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
@@ -316,7 +319,7 @@ def test_authority_targets_on_the_development_set(gazetteer: Gazetteer) -> None:
             gold.append((found.code, label["grade"]))
         pairs.append((gold, classify(item["title"], item["text"]).authorities))
     report = evaluate_authorities(pairs, gazetteer)
-    assert report.scores.support >= 20
+    assert report.scores.support >= 14
     assert report.scores.precision >= 0.95, report
     assert report.scores.recall >= 0.90, report
     assert report.grade_accuracy >= 0.90, report
@@ -825,3 +828,87 @@ def test_a_home_on_the_coast_is_not_the_council(gazetteer: Gazetteer) -> None:
         "The provider said it was working closely with Ofsted.",
     )
     assert found == []
+
+
+def test_roundup_lines_of_other_shapes(gazetteer: Gazetteer) -> None:
+    expected = [
+        ("Darlington", "requires improvement", None),
+        ("Hartlepool", "good", None),
+        ("Redcar and Cleveland", "inadequate", None),
+    ]
+    for line in (
+        "Results this month - Hartlepool: good; Darlington: requires improvement; Redcar and"
+        " Cleveland: inadequate.",
+        "Hartlepool (good), Darlington (requires improvement) and Redcar and Cleveland"
+        " (inadequate) were inspected in March.",
+        "Hartlepool was judged good, while Darlington was found to require improvement and"
+        " Redcar and Cleveland was rated inadequate.",
+    ):
+        found = about(
+            gazetteer,
+            "This month's inspections",
+            f"Ofsted published three reports on council children's services this month.\n{line}",
+        )
+        assert sorted(found) == expected, line
+    found = about(
+        gazetteer,
+        "This month's inspections",
+        "Ofsted published three reports this month.\n"
+        "Hartlepool and Darlington were both rated good, and Redcar and Cleveland was judged"
+        " inadequate.",
+    )
+    assert sorted(found) == [
+        ("Darlington", "good", None),
+        ("Hartlepool", "good", None),
+        ("Redcar and Cleveland", "inadequate", None),
+    ]
+
+
+def test_a_monitoring_visits_standing_grade_in_a_later_paragraph(gazetteer: Gazetteer) -> None:
+    opening = (
+        "Inspectors have found that Darlington Borough Council is making progress in its"
+        " services for children in care.\n"
+        "The letter follows the council's third monitoring visit.\n"
+        "Inspectors spoke to social workers and managers.\n"
+        "They read case files and met young people.\n"
+        "The council said it welcomed the letter.\n"
+        "Its director thanked staff.\n"
+    )
+    for later in (
+        "Ofsted judged the council's children's services inadequate in 2022.",
+        "The council, rated inadequate in 2023, has an improvement adviser.",
+        "At its last full inspection, in 2022, the council was rated inadequate.",
+    ):
+        found = about(gazetteer, "Monitoring visit finds progress in Darlington", opening + later)
+        assert found == [("Darlington", "inadequate", None)], later
+
+
+def test_rated_good_for_the_first_time_and_a_move_to_good(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Sandwell Children's Trust rated good for the first time",
+        "The trust, set up after the council's services were rated inadequate, has moved up"
+        " from requires improvement.",
+    )
+    assert found == [("Sandwell", "good", "requires improvement")]
+    found = about(
+        gazetteer,
+        "Analysis: lessons from councils that made the climb to 'good'",
+        "Directors say moving from requires improvement to good is hard.\n"
+        "We spoke to leaders in three councils.\n"
+        "Stable leadership came up again and again.\n"
+        "So did a settled workforce.\n"
+        "Shropshire was judged good last year.\n"
+        "North Somerset moved to good in the spring.",
+    )
+    assert sorted(found) == [("North Somerset", "good", None), ("Shropshire", "good", None)]
+
+
+def test_an_ambiguous_trust_name_in_its_own_story(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Together for Children rated outstanding",
+        "Together for Children, the company that runs children's services on behalf of the city"
+        " council, has been rated outstanding by Ofsted.",
+    )
+    assert found == [("Sunderland", "outstanding", None)]
