@@ -48,6 +48,17 @@ _ABOUT, _RELATIVE = 2.0, 0.35
 # only in a later paragraph with its grade ("Leeds was judged to be performing well") is a
 # subject of a story about several, not beside a main council that has far more weight.
 _GRADED = 2.0
+# What lies between a council's name and its grade when the grade is not the council's own
+# rating: an aside ("Leeds, rated outstanding, ..."), a grade of councils in general ("are
+# among the councils rated inadequate"), an example ("Leeds, an example of a council rated").
+_ASIDE = re.compile(r",\s*(?:which|who|where)\b[^,]*,")
+_NOT_RATED_BETWEEN = re.compile(
+    r"^\s*[,(-]|\b(?:which|who|where|councils|authorities|a council|an authority|one of"
+    r"|among|example|include|includes|including|like)\b",
+    re.IGNORECASE,
+)
+# A grade before the name it is for: "the lowest rating is Birmingham", "rated good was Leeds".
+_INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|went to)\s+")
 # Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
 _LIST = 3
 
@@ -445,20 +456,31 @@ def _paired(sentence: _Sentence, mention: Mention) -> bool:
 
 
 def _graded(sentence: _Sentence, mention: Mention) -> bool:
-    """Whether the sentence gives this council an overall grade (or an earlier one) of its
-    own: the grade nearer its name than any other council's, not a sub-judgement's."""
+    """Whether the sentence rates this council: a grade (or an earlier one) nearer its name
+    than any other council's, not a sub-judgement's, with the council as what is rated ("Leeds
+    was judged to be performing well", "Ofsted rated children's services in Sunderland
+    inadequate", "Among the councils given the lowest rating is Birmingham"); not an aside
+    ("Leeds, rated outstanding, is cited") nor a grade of councils in general ("Bradford and
+    Tameside are among the councils rated inadequate")."""
     if len(mention.authorities) != 1 or not sentence.grades:
         return False
+    text = sentence.text
     mine = [mention]
     others = [m for m in sentence.mentions if m.authorities != mention.authorities]
-    mine += [o for o in others if _coordinated(sentence.text, o, mine)]
+    mine += [o for o in others if _coordinated(text, o, mine)]
     others = [o for o in others if o not in mine]
-    return any(
-        (g.grade or g.previous)
-        and _nearest_is_mine(g, mine, others, sentence.text)
-        and not _sub_judgement(sentence.text, g)
-        for g in sentence.grades
-    )
+    for g in sentence.grades:
+        if not (g.grade or g.previous) or not _nearest_is_mine(g, mine, others, text):
+            continue
+        if _sub_judgement(text, g):
+            continue
+        if g.start >= mention.end:
+            between = _ASIDE.sub(" ", text[mention.end : g.start])
+            if not _NOT_RATED_BETWEEN.search(between):
+                return True
+        elif _INVERTED.fullmatch(text, g.end, mention.start):
+            return True
+    return False
 
 
 def _place_weight(index: int) -> float:

@@ -32,7 +32,7 @@ _ART = r"(?:(?:a|an|the|its|their|his|her)\s+)?"
 _VERB = (
     r"(?:rated|rating|re-rated|judged|graded|grade of|rating of|deemed|assessed as|found to be"
     r"|awarded|achieved|received|retained|retains|keeps|kept|remain|remains|remained|is now|are now"
-    r"|still"
+    r"|still|stays|stay|stayed"
     r"|was|were|is|are|been|be|as|to|from|now|no longer|category of|judgement of)"
 )
 _NOUN = r"(?:rating|grade|judgement|judgment|verdict|category|label|overall|ofsted)"
@@ -127,6 +127,15 @@ _SUPERSEDED_BEFORE = re.compile(
 _PREVIOUS_AFTER = re.compile(
     r"^[^.;,]{0,60}\b(?:at|in|from)\s+(?:its|their|the)\s+(?:last|previous|earlier|prior)"
     r"\b|^[^.;,]{0,20}\blast year\b|^[^.;,]{0,30}\b(?:before\b|years? ago\b|in (?:19|20)\d\d\b)",
+    re.IGNORECASE,
+)
+# A grade still held: "remains inadequate in 2024", "has not moved out of requires
+# improvement", "failed to shake off its inadequate rating" (never the earlier grade).
+_KEPT_BEFORE = re.compile(
+    r"\b(?:remains?|remained|still|stays?|stayed|continues? to be)\s+(?:rated\s+|judged\s+)?"
+    r"(?:as\s+)?['\"]?$"
+    r"|\b(?:not|never|n't|failed to|yet to|unable to)\s+(?:\w+\s+){0,3}?(?:out of|moved? (?:up )?"
+    r"from|los[et]|shak\w* off|escap\w*)\s+(?:(?:the|its|their)\s+)?['\"]?$",
     re.IGNORECASE,
 )
 _CURRENT_BEFORE = re.compile(
@@ -255,7 +264,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         if word.lower() == "poor" and not re.search(r"\b(?:rated|judged|as)\s+$", before):
             continue
         taken.append((start, end))
-        if _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after):
+        kept = _KEPT_BEFORE.search(before) is not None
+        if not kept and (_PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after)):
             superseded = bool(_SUPERSEDED_BEFORE.search(before))
             found.append(GradeStatement(start, end, None, grade, superseded))
         else:

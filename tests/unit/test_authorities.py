@@ -125,6 +125,17 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
         ),
         # a grade marked as today's
         ("Today the city's services are rated good.", [("good", None)]),
+        # a grade still held is never the earlier one
+        ("Salford remains inadequate in 2024, as it was in 2022.", [("inadequate", None)]),
+        (
+            "The council has not moved out of requires improvement since 2018.",
+            [("requires improvement", None)],
+        ),
+        ("It means the council stays inadequate until it is re-inspected.", [("inadequate", None)]),
+        (
+            "The council has failed to shake off its inadequate rating.",
+            [("inadequate", None)],
+        ),
         # the scale itself rates nothing
         (
             "Councils receive one of four ratings: outstanding, good, requires improvement or"
@@ -912,3 +923,38 @@ def test_an_ambiguous_trust_name_in_its_own_story(gazetteer: Gazetteer) -> None:
         " council, has been rated outstanding by Ofsted.",
     )
     assert found == [("Sunderland", "outstanding", None)]
+
+
+def test_councils_named_as_examples_in_a_national_story_are_not_subjects(
+    gazetteer: Gazetteer,
+) -> None:
+    opening = (
+        "More councils are rated good or outstanding than at any time since the framework"
+        " began, Ofsted's annual report says.\n"
+        "But the chief inspector warned that children were waiting longer for help.\n"
+        "Referrals have risen for the third year in a row.\n"
+        "The report highlights pressure on the workforce.\n"
+        "Agency staff fill one in five posts in some regions.\n"
+        "Council leaders called for more funding.\n"
+    )
+    for later in (
+        "Councils currently rated inadequate include Bradford and Tameside.",
+        "Bradford and Tameside are among the councils rated inadequate.",
+        "In Tameside, which was rated inadequate last year, a third of social workers are agency"
+        " staff.",
+        "Ofsted pointed to Leeds, rated outstanding, as an example of a council that has kept its"
+        " workforce stable.",
+    ):
+        found = about(gazetteer, "More councils rated good as demand rises", opening + later)
+        assert found == [], later
+    found = about(
+        gazetteer,
+        "More councils rated good as demand rises",
+        opening + "Inspection reports published this week: Bexley good, Bromley outstanding,"
+        " Lewisham requires improvement.",
+    )
+    assert sorted(found) == [
+        ("Bexley", "good", None),
+        ("Bromley", "outstanding", None),
+        ("Lewisham", "requires improvement", None),
+    ]
