@@ -162,7 +162,9 @@ _REFERS_BACK = re.compile(
     # "At its previous inspection in 2019, the borough was rated good."
     r"|(?:(?:at|in|after|before|since|during|when|until) [^,.;]{3,50},\s+){1,2})?"
     r"(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
-    r"|service|services|department))\b"
+    r"|service|services|department)"
+    r"|the (?:previous|last|earlier|latest|new|overall) (?:rating|grade|judgement|inspection"
+    r"|report))\b"
     # the council as the object of a rating: "Ofsted judged the council's services inadequate
     # in 2022", "Inspectors rated it good"
     r"|^(?:ofsted|inspectors|the inspectorate|the regulator)\s+(?:\w+\s+)?(?:rated|judged"
@@ -595,6 +597,7 @@ def _match(
     overall: tuple[str, _Sentence] | None = None
     superseded = False
     current = False  # the grade taken is marked as today's
+    earlier: list[str] = []  # every earlier grade stated, in order
     judgements: dict[str, str] = {}
     for sentence, statements, subs in _grade_sentences(candidate, sentences, headings, main):
         listed = bool(_AREA_LINE.match(sentence.text))
@@ -624,6 +627,8 @@ def _match(
             elif previous is None and statement.previous is not None:
                 previous = statement.previous
                 superseded = statement.superseded
+            if statement.previous is not None:
+                earlier.append(statement.previous)
             if grade is not None and evidence is None:
                 evidence = sentence.text
     if overall is not None and overall[0] != grade:
@@ -631,8 +636,9 @@ def _match(
         grade = overall[0]
     if grade is None and previous is not None and not superseded:
         # Only an earlier grade stated ("was rated good at its last inspection"): it is the
-        # latest the story reports.
-        grade, previous = previous, None
+        # latest the story reports, and one stated before it the previous ("judged good last
+        # year, after two inspections at which it was rated requires improvement").
+        grade, previous = previous, next((p for p in earlier if p != previous), None)
     if evidence is None or evidence == sentences[0].text:
         evidence = _evidence(candidate) or evidence
     if previous == grade:

@@ -113,10 +113,18 @@ _PREVIOUS_BEFORE = re.compile(
     r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
     r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
     r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
-    r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit)"
+    r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit|rating"
+    r"|grade|judgement)"
     r"|\blast visited|\byears? ago\b|\b(?:inspections?|visits?) at which\b"
     r"|\blast (?:rated|judged|graded|inspected)\b)"
     r"[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+# A sentence about an earlier inspection: "At its last inspection, in 2017, the council's
+# services were rated inadequate".
+_PREVIOUS_OPENING = re.compile(
+    r"^(?:at|in|after|following) (?:its|their|the council's|the) (?:last|previous|prior"
+    r"|earlier|first) (?:full |standard )?(?:inspection|visit)\b[^.;]*,",
     re.IGNORECASE,
 )
 _SUPERSEDED_BEFORE = re.compile(
@@ -249,6 +257,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
     for match in _HYPHEN_RATED.finditer(sentence):
         spans.append((match.start("g"), match.end("g"), match["g"]))
 
+    earlier = _PREVIOUS_OPENING.match(sentence) is not None
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue
@@ -265,7 +274,9 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             continue
         taken.append((start, end))
         kept = _KEPT_BEFORE.search(before) is not None
-        if not kept and (_PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after)):
+        if not kept and (
+            earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after)
+        ):
             superseded = bool(_SUPERSEDED_BEFORE.search(before))
             found.append(GradeStatement(start, end, None, grade, superseded))
         else:

@@ -958,3 +958,32 @@ def test_councils_named_as_examples_in_a_national_story_are_not_subjects(
         ("Bromley", "outstanding", None),
         ("Lewisham", "requires improvement", None),
     ]
+
+
+def test_earlier_grades_in_sentences_about_an_earlier_inspection(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Somerset children's services rated good",
+        "Somerset Council's children's services have been rated good by Ofsted.\n"
+        "The previous rating was requires improvement to be good.",
+    )
+    assert found == [("Somerset", "good", "requires improvement")]
+    found = about(
+        gazetteer,
+        "Worcestershire Children First 'requires improvement' at first full inspection",
+        "The company that runs children's services on behalf of Worcestershire County Council"
+        " has been told it requires improvement to be good.\n"
+        "At its last inspection, in 2017, the council's children's services were rated"
+        " inadequate.",
+    )
+    assert found == [("Worcestershire", "requires improvement", "inadequate")]
+    found = about(
+        gazetteer,
+        "Lessons from councils that made the climb",
+        "Directors describe the climb.\n"
+        "We spoke to three councils.\n"
+        "Stability mattered most.\n"
+        "Shropshire was judged good last year, after two inspections at which it was rated"
+        " requires improvement.",
+    )
+    assert found == [("Shropshire", "good", "requires improvement")]
