@@ -33,7 +33,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from monitor.classify.gazetteer import Authority, Gazetteer, Mention
-from monitor.classify.grades import GRADE_PATTERN, GradeStatement, canonical, find_grades
+from monitor.classify.grades import (
+    GRADE_PATTERN,
+    GradeStatement,
+    canonical,
+    find_grades,
+    marked_earlier,
+)
 from monitor.classify.text import normalise, split_sentences
 from monitor.models import AuthorityMatch
 
@@ -418,6 +424,11 @@ def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
                 waiting = []
             continue
         grade = canonical(match["g"])
+        begin = mention.start if i else 0  # "Last year Bolton was rated good and ..."
+        if marked_earlier(text[begin : match.start("g")]):
+            # An earlier grade ("Last year Bolton was rated good and Wigan ..."): no roundup.
+            waiting = []
+            continue
         # "(previously inadequate)" in the council's stretch of the line.
         previous = next(
             (g.previous for g in sentence.grades if match.end() <= g.start < stop and g.previous),

@@ -212,6 +212,11 @@ class GradeStatement:
     current: bool = False
 
 
+def marked_earlier(before: str) -> bool:
+    """Whether the words before a grade mark it as an earlier one ("last year X was rated")."""
+    return _PREVIOUS_BEFORE.search(before) is not None and _KEPT_BEFORE.search(before) is None
+
+
 def find_grades(sentence: str) -> list[GradeStatement]:
     """The ratings stated in a sentence, in order; overlapping finds are merged."""
     lowered = sentence.lower()

@@ -764,6 +764,18 @@ def test_a_roundup_line_with_verbs_and_previous_grades(gazetteer: Gazetteer) -> 
     ]
 
 
+def test_earlier_grades_of_other_councils_are_no_roundup(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Salford children's services rated good",
+        "Salford City Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors praised leaders.\n"
+        "Caseloads have fallen.\n"
+        "Last year Trafford was rated outstanding and Wigan requires improvement.",
+    )
+    assert found == [("Salford", "good", None)]
+
+
 def test_a_list_without_grades_is_still_a_list(gazetteer: Gazetteer) -> None:
     found = about(
         gazetteer,
