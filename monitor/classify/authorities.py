@@ -221,6 +221,11 @@ _COUNTED_COUNCILS = re.compile(
     re.IGNORECASE,
 )
 
+_BYLINE = re.compile(
+    r"^(?:By\s+(?:[A-Z][\w'.-]*\s*){1,4}(?:,[^.!?]{0,60})?"
+    r"|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December)\s+\d{4}|(?:Published|Updated|Posted)\b[^.!?]{0,60})$"
+)
 # A roundup's line naming several councils, each with its grade right after its name: "The
 # latest results: Bolton good, Rochdale requires improvement and Salford inadequate",
 # "Enfield (good), Medway (requires improvement)", "Bolton was rated good, Rochdale requires
@@ -388,6 +393,9 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
     lines = split_sentences(text)
     if lines and title and lines[0] == title:
         lines = lines[1:]
+    # A byline or a dateline is not a sentence of the story: the opening sentences after it
+    # are still its opening.
+    lines = [line for line in lines if not _BYLINE.match(line)]
     found = []
     for index, sentence in enumerate([title, *lines]):
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()

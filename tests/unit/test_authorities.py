@@ -999,3 +999,15 @@ def test_earlier_grades_in_sentences_about_an_earlier_inspection(gazetteer: Gaze
         " requires improvement.",
     )
     assert found == [("Shropshire", "good", "requires improvement")]
+
+
+def test_a_byline_does_not_push_the_opening_down(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Social workers 'holding 30 cases' as council struggles to recruit",
+        "Inspectors warn that unmanageable workloads are leaving children at risk.\n"
+        "The council says it has begun a recruitment drive.\n"
+        "By Mark Ellery, local democracy reporter\n"
+        "Thurrock Council's children's services are struggling to recruit social workers.",
+    )
+    assert found == [("Thurrock", None, None)]
