@@ -55,6 +55,13 @@ _SERVICES_GRADE = re.compile(
     r"(?=\s*(?:$|[,:;]|-\s|\.$|\bsays?\b|\bafter\b|\bdespite\b|\bagain\b))",
     re.IGNORECASE,
 )
+# The two ends of the scale as an adjective of the council: "Commissioner sent in to
+# inadequate Thurrock children's services", "an outstanding council" ("good children's
+# services" is praise, not a grade).
+_ADJECTIVE = re.compile(
+    r"(?<![\w-])(?P<g>(?i:inadequate)|outstanding)\s+(?:[A-Z][\w'-]+\s+){0,3}?"
+    r"(?i:children's\s+(?:services|social care)|council(?!\s+tax)|authority|local authority)\b"
+)
 # The 2009 annual ratings' scale: "rated as performing adequately", "judged to be performing
 # well" (a rating verb first: "the service is performing well" is not a rating).
 _PERFORMING = re.compile(
@@ -244,6 +251,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         _BEFORE_NOUN,
         _RATED_OBJECT,
         _SERVICES_GRADE,
+        _ADJECTIVE,
         _PERFORMING,
         _QUOTED,
         _REQUIRES,

@@ -118,6 +118,13 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
         ),
         ("Children's services still inadequate, says report", [("inadequate", None)]),
         ("Inspectors said there were still outstanding concerns about drift.", []),
+        # the ends of the scale as an adjective of the council
+        (
+            "Commissioner sent in to inadequate Thurrock children's services",
+            [("inadequate", None)],
+        ),
+        ("Outstanding children's services need stable funding, says director", []),
+        ("Residents face an outstanding council tax bill.", []),
         # a rating verb, its object and a place between
         (
             "When Ofsted rated children's services in Sunderland inadequate, staff were shocked.",
