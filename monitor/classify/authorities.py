@@ -134,6 +134,18 @@ _NOT_PART = re.compile(
     r" inspected\b",
     re.IGNORECASE,
 )
+# A grade right after another, unnamed council: "who joins from a neighbouring authority
+# rated outstanding", "like many councils judged to require improvement".
+_UNNAMED_COUNCIL = re.compile(
+    r"\b(?:a|an|another|other|one|many|most|some|those|similar)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:authority|authorities|council|councils|borough|boroughs|areas?)\s+(?:(?:which|that|who)"
+    r"\s+(?:is|are|was|were|has been|have been|had been)\s+)?(?:rated|judged|graded|deemed)?"
+    r"\s*(?:as\s+|to\s+be\s+|to\s+)?['\"]?$"
+)
+# ... or before it: "appoints director from 'outstanding' neighbour".
+_UNNAMED_AFTER = re.compile(
+    r"['\"]?\s+(?:neighbou?rs?|partners?|councils|authorities|peers?)\b", re.IGNORECASE
+)
 # A grade stated for councils in general ("60 per cent of councils are now rated good"): not
 # the main council's.
 _GENERAL = re.compile(r"\bcouncils\b|\blocal authorities\b|\bper cent\b|%", re.IGNORECASE)
@@ -493,7 +505,7 @@ def _graded(sentence: _Sentence, mention: Mention) -> bool:
     for g in sentence.grades:
         if not (g.grade or g.previous) or not _nearest_is_mine(g, mine, others, text):
             continue
-        if _sub_judgement(text, g):
+        if _sub_judgement(text, g) or _unnamed(text, g):
             continue
         if g.start >= mention.end:
             between = _ASIDE.sub(" ", text[mention.end : g.start])
@@ -780,8 +792,10 @@ def _grade_sentences(
         general = mine == [] and not sentence.mentions
         overall, subs = [], []
         for g in statements:
-            if not _nearest_is_mine(g, mine, others, sentence.text) or (
-                general and _GENERAL.search(sentence.text, 0, g.start)
+            if (
+                not _nearest_is_mine(g, mine, others, sentence.text)
+                or (general and _GENERAL.search(sentence.text, 0, g.start))
+                or _unnamed(sentence.text, g)
             ):
                 continue
             if _sub_judgement(sentence.text, g) or (
@@ -793,6 +807,14 @@ def _grade_sentences(
         if overall or subs:
             found.append((sentence, overall, subs))
     return found
+
+
+def _unnamed(text: str, statement: GradeStatement) -> bool:
+    """Whether the grade is another, unnamed council's (`_UNNAMED_COUNCIL`)."""
+    return bool(
+        _UNNAMED_COUNCIL.search(text, max(0, statement.start - 60), statement.start)
+        or _UNNAMED_AFTER.match(text, statement.end)
+    )
 
 
 def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:

@@ -1018,3 +1018,14 @@ def test_a_byline_does_not_push_the_opening_down(gazetteer: Gazetteer) -> None:
         "Thurrock Council's children's services are struggling to recruit social workers.",
     )
     assert found == [("Thurrock", None, None)]
+
+
+def test_a_grade_of_an_unnamed_other_council_is_not_the_councils(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Council appoints new children's director from 'outstanding' neighbour",
+        "Calderdale Council has appointed a new director of children's services, who joins from"
+        " a neighbouring authority rated outstanding by Ofsted.\n"
+        "Calderdale's children's services were rated good by Ofsted in 2022.",
+    )
+    assert found == [("Calderdale", "good", None)]
