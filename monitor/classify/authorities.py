@@ -85,6 +85,8 @@ _BOILERPLATE = re.compile(
 _HELPER_AFTER = re.compile(
     r"^[^.;]{0,120}?\b(?P<cue>improvement partner|partner in practice|act as (?:a|an|its) partner"
     r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)"
+    r"|(?:is|has been|was|were|have been) (?:providing|offering|giving|lending) (?:[\w-]+ ){0,2}?"
+    r"(?:support|help|advice|expertise)"
     r"|(?:to|will|would|is to|has agreed to|has been asked to) (?:help|support)\b[^.;]{1,60}?"
     r"\bimprove|sector-led improvement partner)",
     re.IGNORECASE,
@@ -607,10 +609,11 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                 candidate.weight += weight
                 candidate.first = min(candidate.first, sentence.index)
                 counted = True
-        subject = None
-        if counted and len(sentence.codes) == 1:
-            (code,) = sentence.codes
-            subject = candidates[code]
+        if counted:
+            subject = None
+            if len(sentence.codes) == 1:
+                (code,) = sentence.codes
+                subject = candidates[code]
     return candidates
 
 
@@ -762,6 +765,10 @@ def _grade_sentences(
             codes = sentence.codes
             if sentence.index in headings:
                 subject = headings[sentence.index]
+            elif all(_demoted(sentence, m) for m in sentence.mentions):
+                # A helper, a speaker's employer or a place ("Kent County Council, which has
+                # been providing support, ..."): the story is still about the council before.
+                pass
             elif len(codes) == 1 and not _BOILERPLATE.match(sentence.text):
                 (only,) = codes
                 subject = only if only != code or sentence.index in own else None

@@ -1029,3 +1029,29 @@ def test_a_grade_of_an_unnamed_other_council_is_not_the_councils(gazetteer: Gaze
         "Calderdale's children's services were rated good by Ofsted in 2022.",
     )
     assert found == [("Calderdale", "good", None)]
+
+
+def test_a_helpers_sentence_does_not_take_the_story_from_its_council(gazetteer: Gazetteer) -> None:
+    opening = (
+        "Inspectors have found that Medway Council is making steady progress in improving its"
+        " help for children who need protection.\n"
+        "The findings come in a letter published after Ofsted's fourth monitoring visit.\n"
+        "Inspectors said social workers knew their children well.\n"
+        "Plans were clearer than at previous visits.\n"
+        "Managers were more visible.\n"
+        "Some core group meetings were not held.\n"
+        "Caseloads have fallen.\n"
+    )
+    for between in (
+        "Kent County Council, which has been providing practice support, said it was pleased.",
+        '"It is a good letter," said the director of children\'s services at Kent, who chairs'
+        " the regional group.",
+        "The council's new offices are in a Kent village near Rochester.",
+    ):
+        found = about(
+            gazetteer,
+            "Monitoring visit finds Medway making 'steady progress'",
+            f"{opening}{between}\nThe council, rated inadequate in 2023, has an improvement"
+            " adviser.",
+        )
+        assert found == [("Medway", "inadequate", None)], between
