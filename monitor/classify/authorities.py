@@ -50,9 +50,9 @@ _LEAD_SENTENCES, _EARLY_SENTENCES = 3, 6
 _UNCUED = 0.3
 # An authority is about the story with this much weight, and this share of the top one's.
 _ABOUT, _RELATIVE = 2.0, 0.35
-# A mention given its own grade counts at least this much, wherever it is: a council named
-# only in a later paragraph with its grade ("Leeds was judged to be performing well") is a
-# subject of a story about several, not beside a main council that has far more weight.
+# In a story about several councils, a mention given its own grade counts at least this much,
+# wherever it is: a council named only in a later paragraph with its grade ("Leeds was judged
+# to be performing well") is one of its subjects.
 _GRADED = 2.0
 # What lies between a council's name and its grade when the grade is not the council's own
 # rating: an aside ("Leeds, rated outstanding, ..."), a grade of councils in general ("are
@@ -65,6 +65,11 @@ _NOT_RATED_BETWEEN = re.compile(
 )
 # A grade before the name it is for: "the lowest rating is Birmingham", "rated good was Leeds".
 _INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|went to)\s+")
+_SEVERAL = re.compile(
+    r"\b(?:councils|local authorities|authorities)\b|\b(?:two|three|four|five|six|seven|eight"
+    r"|nine|ten|several|many)\s+(?:[\w-]+\s+)?(?:areas|boroughs|counties)\b",
+    re.IGNORECASE,
+)
 # Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
 _LIST = 3
 
@@ -461,7 +466,8 @@ def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
             code = named.authorities[0].code
             found.setdefault(code, _Pair(statement, stop))
         waiting = []
-    return found if len(found) >= 2 else {}
+    # Two grades or more: "Trafford and Stockport are rated outstanding" is one.
+    return found if len({id(p.statement) for p in found.values()}) >= 2 else {}
 
 
 def _headings(sentences: list[_Sentence]) -> dict[int, str]:
@@ -567,6 +573,11 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
 def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
     subject: _Candidate | None = None  # the one council the last sentence naming any named
+    # A story about several councils, the headline naming none: "Life after 'inadequate' -
+    # three councils on the long road back" (not "Council's children's services rated good").
+    several = not sentences[0].mentions and any(
+        _SEVERAL.search(s.text) for s in sentences[: _LEAD_SENTENCES + 1]
+    )
     for sentence in sentences:
         if not sentence.mentions:
             # An opening sentence going on about it counts for it: "A study praised Gateshead
@@ -598,7 +609,7 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                 weight = _place_weight(sentence.index)
                 if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
-                elif weight < _GRADED and not sentences[0].mentions and _graded(sentence, mention):
+                elif weight < _GRADED and several and _graded(sentence, mention):
                     weight = _GRADED
                 if len(mention.authorities) > 1:
                     named = single & {a.code for a in mention.authorities}

@@ -833,7 +833,7 @@ def test_a_later_graded_comparison_beside_the_headlines_council_is_not_a_subject
 def test_a_grade_told_first_then_todays_grade(gazetteer: Gazetteer) -> None:
     found = about(
         gazetteer,
-        "Feature: the long road back from 'inadequate'",
+        "Feature: three councils on the long road back from 'inadequate'",
         "It is the judgement every director dreads.\n"
         "By Sam Hale, senior reporter\n"
         "When Ofsted rated children's services in Sunderland inadequate, the news made the"
@@ -1055,3 +1055,25 @@ def test_a_helpers_sentence_does_not_take_the_story_from_its_council(gazetteer: 
             " adviser.",
         )
         assert found == [("Medway", "inadequate", None)], between
+
+
+def test_rated_comparisons_in_one_councils_story_are_not_subjects(gazetteer: Gazetteer) -> None:
+    """A headline naming no council but not about several ("Council's children's services
+    rated good"): councils rated further down are comparisons."""
+    opening = (
+        "Salford City Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors said social workers knew their children well.\n"
+        "The council was previously rated requires improvement.\n"
+        "Caseloads have fallen to 16 children per worker.\n"
+        "The council's director thanked staff.\n"
+        "Agency use has halved.\n"
+    )
+    for later in (
+        "Across Greater Manchester, Trafford and Stockport are rated outstanding.",
+        "Trafford was rated outstanding in March.",
+        "Wigan, by contrast, was judged to require improvement last month.",
+    ):
+        found = about(
+            gazetteer, "Council's children's services rated good as caseloads fall", opening + later
+        )
+        assert found == [("Salford", "good", "requires improvement")], later
