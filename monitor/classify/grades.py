@@ -246,18 +246,15 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         )
         taken.append(match.span())
     spans: list[tuple[int, int, str]] = []
-    for pattern in (
-        _RATED,
-        _BEFORE_NOUN,
-        _RATED_OBJECT,
-        _SERVICES_GRADE,
-        _ADJECTIVE,
-        _PERFORMING,
-        _QUOTED,
-        _REQUIRES,
-        _LISTED,
-        _PARENTHESISED,
-    ):
+    patterns = [_RATED, _BEFORE_NOUN, _RATED_OBJECT, _SERVICES_GRADE, _QUOTED, _REQUIRES, _LISTED]
+    # The rarer patterns only where their words are.
+    if "inadequate" in lowered or "outstanding" in lowered:
+        patterns.append(_ADJECTIVE)
+    if "performing" in lowered:
+        patterns.append(_PERFORMING)
+    if "(" in sentence:
+        patterns.append(_PARENTHESISED)
+    for pattern in patterns:
         for match in pattern.finditer(sentence):
             spans.append((match.start("g"), match.end("g"), match["g"]))
     for match in _POORLY.finditer(sentence):
