@@ -33,7 +33,13 @@ from collections import defaultdict
 from dataclasses import dataclass, field, replace
 
 from monitor.classify.gazetteer import Authority, Gazetteer, Mention
-from monitor.classify.grades import GradeStatement, find_grades
+from monitor.classify.grades import (
+    GRADE_PATTERN,
+    GradeStatement,
+    canonical,
+    find_grades,
+    marked_earlier,
+)
 from monitor.classify.text import normalise, split_sentences
 from monitor.models import AuthorityMatch
 
@@ -44,6 +50,26 @@ _LEAD_SENTENCES, _EARLY_SENTENCES = 3, 6
 _UNCUED = 0.3
 # An authority is about the story with this much weight, and this share of the top one's.
 _ABOUT, _RELATIVE = 2.0, 0.35
+# In a story about several councils, a mention given its own grade counts at least this much,
+# wherever it is: a council named only in a later paragraph with its grade ("Leeds was judged
+# to be performing well") is one of its subjects.
+_GRADED = 2.0
+# What lies between a council's name and its grade when the grade is not the council's own
+# rating: an aside ("Leeds, rated outstanding, ..."), a grade of councils in general ("are
+# among the councils rated inadequate"), an example ("Leeds, an example of a council rated").
+_ASIDE = re.compile(r",\s*(?:which|who|where)\b[^,]*,")
+_NOT_RATED_BETWEEN = re.compile(
+    r"^\s*[,(-]|\b(?:which|who|where|councils|authorities|a council|an authority|one of"
+    r"|among|example|include|includes|including|like)\b",
+    re.IGNORECASE,
+)
+# A grade before the name it is for: "the lowest rating is Birmingham", "rated good was Leeds".
+_INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|went to)\s+")
+_SEVERAL = re.compile(
+    r"\b(?:councils|local authorities|authorities)\b|\b(?:two|three|four|five|six|seven|eight"
+    r"|nine|ten|several|many)\s+(?:[\w-]+\s+)?(?:areas|boroughs|counties)\b",
+    re.IGNORECASE,
+)
 # Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
 _LIST = 3
 
@@ -52,6 +78,9 @@ _CUE = re.compile(
     r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
     r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
     r"|improvement notice|performing poorly|children's services|children's social care"
+    # a move between grades needs no other word: "North Somerset moved to good in the spring"
+    r"|\b(?:moved|moves|rose|climbed|slipped|slips|fell|dropped|drops|lifted|upgraded"
+    r"|downgraded|improved|back|up|down) to ['\"]?(?:good|outstanding|inadequate|requires)"
 )
 _BOILERPLATE = re.compile(
     r"^(?:photo|picture|credit|related|sign up|subscribe|read more|see also|caption)\b",
@@ -61,6 +90,8 @@ _BOILERPLATE = re.compile(
 _HELPER_AFTER = re.compile(
     r"^[^.;]{0,120}?\b(?P<cue>improvement partner|partner in practice|act as (?:a|an|its) partner"
     r"|(?:is|has been|was|were) (?:helping|supporting|mentoring|advising)"
+    r"|(?:is|has been|was|were|have been) (?:providing|offering|giving|lending) (?:[\w-]+ ){0,2}?"
+    r"(?:support|help|advice|expertise)"
     r"|(?:to|will|would|is to|has agreed to|has been asked to) (?:help|support)\b[^.;]{1,60}?"
     r"\bimprove|sector-led improvement partner)",
     re.IGNORECASE,
@@ -76,7 +107,7 @@ _DEMOTE_BEFORE = re.compile(
     r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
-    r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by)"
+    r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by|on)"
     r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
     r"(?=\s)"
@@ -97,7 +128,10 @@ _EMPLOYER_AFTER = re.compile(
 # The mention followed by these is a place's adjective or outside the inspection.
 _DEMOTE_AFTER = re.compile(
     r"^(?:'s)?\s*(?:,\s*)?(?:police|constabulary|university"
-    r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b|^[^.;]{0,30}"
+    r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b"
+    # a place: "on the Lincolnshire coast", "a Kent village"
+    r"|^\s+(?:coast|coastline|countryside|village|villages|seaside|town of|market town)\b"
+    r"|^[^.;]{0,30}"
     r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
     re.IGNORECASE,
 )
@@ -106,6 +140,18 @@ _NOT_PART = re.compile(
     r"|^[^.;]{0,30}\b(?:is|was|were|are|has|have) (?:yet to be|not yet been|not been|not)"
     r" inspected\b",
     re.IGNORECASE,
+)
+# A grade right after another, unnamed council: "who joins from a neighbouring authority
+# rated outstanding", "like many councils judged to require improvement".
+_UNNAMED_COUNCIL = re.compile(
+    r"\b(?:a|an|another|other|one|many|most|some|those|similar)\s+(?:[a-z-]+\s+){0,2}?"
+    r"(?:authority|authorities|council|councils|borough|boroughs|areas?)\s+(?:(?:which|that|who)"
+    r"\s+(?:is|are|was|were|has been|have been|had been)\s+)?(?:rated|judged|graded|deemed)?"
+    r"\s*(?:as\s+|to\s+be\s+|to\s+)?['\"]?$"
+)
+# ... or before it: "appoints director from 'outstanding' neighbour".
+_UNNAMED_AFTER = re.compile(
+    r"['\"]?\s+(?:neighbou?rs?|partners?|councils|authorities|peers?)\b", re.IGNORECASE
 )
 # A grade stated for councils in general ("60 per cent of councils are now rated good"): not
 # the main council's.
@@ -128,13 +174,27 @@ _CLAUSE = re.compile(r",|;|\bwhile\b|\bwhereas\b|\bbut\b|\bwith the\b", re.IGNOR
 # Ambiguous names ("Reading", "Bury", "Sutton") count with one of these beside them.
 _CONTEXT_AFTER = re.compile(
     r"^(?:'s\b|\s+(?:council|borough|city|county|children|child|safeguarding|local authority"
-    r"|metropolitan|social care|family|families|council's))",
+    r"|metropolitan|social care|family|families|council's)"
+    # "Together for Children, the company that runs ...", "Bolton rated good"
+    r"|,?\s+(?:the|a)\s+(?:company|trust|council|organisation|social enterprise)\b"
+    r"|\s+(?:(?:has|have) been\s+|was\s+|is\s+|were\s+)?(?:rated|judged|graded)\b)",
     re.IGNORECASE,
 )
 # A sentence naming no council that goes on about the one the sentence before named.
 _REFERS_BACK = re.compile(
-    r"^(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
-    r"|service|services|department))\b",
+    r"^(?:(?:today|now|since then|however|but|and|meanwhile|last year|this year"
+    r"|in (?:19|20)\d\d),?\s+"
+    # "At its previous inspection in 2019, the borough was rated good."
+    r"|(?:(?:at|in|after|before|since|during|when|until) [^,.;]{3,50},\s+){1,2})?"
+    r"(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
+    r"|service|services|department)"
+    r"|the (?:previous|last|earlier|latest|new|overall) (?:rating|grade|judgement|inspection"
+    r"|report))\b"
+    # the council as the object of a rating: "Ofsted judged the council's services inadequate
+    # in 2022", "Inspectors rated it good"
+    r"|^(?:ofsted|inspectors|the inspectorate|the regulator)\s+(?:\w+\s+)?(?:rated|judged"
+    r"|graded|found)\s+(?:it|them|its|their|the (?:council|authority|borough|city|county"
+    r"|trust|company))\b",
     re.IGNORECASE,
 )
 _CONTEXT_BEFORE = re.compile(r"\b(?:in|for|across|(?<!town )(?<!village )of)\s+$", re.IGNORECASE)
@@ -180,6 +240,37 @@ _COUNTED_COUNCILS = re.compile(
     re.IGNORECASE,
 )
 
+_BYLINE = re.compile(
+    r"^(?:By\s+(?:[A-Z][\w'.-]*\s*){1,4}(?:,[^.!?]{0,60})?"
+    r"|\d{1,2}\s+(?:January|February|March|April|May|June|July|August|September|October"
+    r"|November|December)\s+\d{4}|(?:Published|Updated|Posted)\b[^.!?]{0,60})$"
+)
+# A roundup's line naming several councils, each with its grade right after its name: "The
+# latest results: Bolton good, Rochdale requires improvement and Salford inadequate",
+# "Enfield (good), Medway (requires improvement)", "Bolton was rated good, Rochdale requires
+# improvement". What may come between a name and its grade:
+_PAIRED = re.compile(
+    r"(?:'s)?(?:\s+(?:children's\s+)?services)?"
+    r"(?:\s*[:(,-]\s*|\s+(?:(?:is|was|were|are|has|have|had|been|now|still|remains?|remained"
+    r"|stays?|stayed|moved|moves|rose|rises|fell|falls|dropped|drops|climbed|climbs|slipped"
+    r"|slips|improved|improves|up|down|back|to|both|all|each|also|again|since)\s+)*"
+    r"(?:(?:rated|judged|graded|found|deemed)\s+(?:as\s+|to\s+be\s+|to\s+)?)?)"
+    rf"['\"]?(?P<g>{GRADE_PATTERN})['\"]?(?!\w)(?!\s+(?:enough|practice|progress|relationships?"
+    r"|work|news|start)\b)",
+    re.IGNORECASE,
+)
+# Two names joined by "and" share the grade after the second ("Bolton and Wigan good").
+_AND = re.compile(r"\s*(?:and|&)\s*")
+
+
+@dataclass(frozen=True)
+class _Pair:
+    """A council's grade right after its name in a roundup's line: where it lies, and the
+    end of its stretch of the line (the next council's name, or the line's end)."""
+
+    statement: GradeStatement
+    stop: int
+
 
 @dataclass
 class _Sentence:
@@ -195,6 +286,15 @@ class _Sentence:
     _phrases: dict[int, list[int]] = field(default_factory=dict)
     _demoted: dict[int, bool] = field(default_factory=dict)
     _lower: str | None = None
+    _pairs: dict[str, _Pair] | None = None
+
+    @property
+    def pairs(self) -> dict[str, _Pair]:
+        """The councils of a roundup's line with the grade right after each name, by code;
+        empty unless two or more councils have one (`_PAIRED`)."""
+        if self._pairs is None:
+            self._pairs = _roundup_pairs(self) if len(self.mentions) > 1 and self.grades else {}
+        return self._pairs
 
     @property
     def lower(self) -> str:
@@ -294,8 +394,11 @@ def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[Au
     if not about:
         return ()
     codes = {c.authority.code for c in about}
+    # The opening's sentences naming no council are the main council's when the story is
+    # about it: not in a story about several that the headline names none of.
+    single = len(about) == 1 or bool(sentences[0].mentions)
     matches = [
-        _match(candidate, sentences, codes, headings, main=i == 0)
+        _match(candidate, sentences, codes, headings, main=i == 0 and single)
         for i, candidate in enumerate(about)
     ]
     counted = _counted_grade(sentences) if len(about) > 1 else None
@@ -309,6 +412,9 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
     lines = split_sentences(text)
     if lines and title and lines[0] == title:
         lines = lines[1:]
+    # A byline or a dateline is not a sentence of the story: the opening sentences after it
+    # are still its opening.
+    lines = [line for line in lines if not _BYLINE.match(line)]
     found = []
     for index, sentence in enumerate([title, *lines]):
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
@@ -321,9 +427,47 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
             s.mentions = tuple(
                 m
                 for m in s.mentions
-                if not m.ambiguous or m.authorities[0].code in named or _has_context(s.text, m)
+                if not m.ambiguous
+                or m.authorities[0].code in named
+                or _has_context(s.text, m)
+                # A grade right after it, in a line naming other councils: a roundup's line.
+                or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
             )
     return found
+
+
+def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
+    text = sentence.text
+    single = [m for m in sentence.mentions if len(m.authorities) == 1]
+    found: dict[str, _Pair] = {}
+    waiting: list[Mention] = []  # names joined by "and" to the next one
+    for i, mention in enumerate(single):
+        stop = single[i + 1].start if i + 1 < len(single) else len(text)
+        match = _PAIRED.match(text, mention.end, stop)
+        if match is None:
+            if i + 1 < len(single) and _AND.fullmatch(text, mention.end, stop):
+                waiting.append(mention)
+            else:
+                waiting = []
+            continue
+        grade = canonical(match["g"])
+        begin = mention.start if i else 0  # "Last year Bolton was rated good and ..."
+        if marked_earlier(text[begin : match.start("g")]):
+            # An earlier grade ("Last year Bolton was rated good and Wigan ..."): no roundup.
+            waiting = []
+            continue
+        # "(previously inadequate)" in the council's stretch of the line.
+        previous = next(
+            (g.previous for g in sentence.grades if match.end() <= g.start < stop and g.previous),
+            None,
+        )
+        statement = GradeStatement(match.start("g"), match.end("g"), grade, previous)
+        for named in [*waiting, mention]:
+            code = named.authorities[0].code
+            found.setdefault(code, _Pair(statement, stop))
+        waiting = []
+    # Two grades or more: "Trafford and Stockport are rated outstanding" is one.
+    return found if len({id(p.statement) for p in found.values()}) >= 2 else {}
 
 
 def _headings(sentences: list[_Sentence]) -> dict[int, str]:
@@ -347,6 +491,39 @@ def _has_context(sentence: str, mention: Mention) -> bool:
     )
 
 
+def _paired(sentence: _Sentence, mention: Mention) -> bool:
+    """Whether the mention has its own grade in a roundup's line."""
+    return len(mention.authorities) == 1 and mention.authorities[0].code in sentence.pairs
+
+
+def _graded(sentence: _Sentence, mention: Mention) -> bool:
+    """Whether the sentence rates this council: a grade (or an earlier one) nearer its name
+    than any other council's, not a sub-judgement's, with the council as what is rated ("Leeds
+    was judged to be performing well", "Ofsted rated children's services in Sunderland
+    inadequate", "Among the councils given the lowest rating is Birmingham"); not an aside
+    ("Leeds, rated outstanding, is cited") nor a grade of councils in general ("Bradford and
+    Tameside are among the councils rated inadequate")."""
+    if len(mention.authorities) != 1 or not sentence.grades:
+        return False
+    text = sentence.text
+    mine = [mention]
+    others = [m for m in sentence.mentions if m.authorities != mention.authorities]
+    mine += [o for o in others if _coordinated(text, o, mine)]
+    others = [o for o in others if o not in mine]
+    for g in sentence.grades:
+        if not (g.grade or g.previous) or not _nearest_is_mine(g, mine, others, text):
+            continue
+        if _sub_judgement(text, g) or _unnamed(text, g):
+            continue
+        if g.start >= mention.end:
+            between = _ASIDE.sub(" ", text[mention.end : g.start])
+            if not _NOT_RATED_BETWEEN.search(between):
+                return True
+        elif _INVERTED.fullmatch(text, g.end, mention.start):
+            return True
+    return False
+
+
 def _place_weight(index: int) -> float:
     if index == 0:
         return _TITLE
@@ -368,7 +545,7 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
-    if sentence.names >= _LIST and sentence.index:
+    if sentence.names >= _LIST and sentence.index and not _paired(sentence, mention):
         return True
     after = text[mention.end :]
     if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
@@ -396,6 +573,11 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
 def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
     subject: _Candidate | None = None  # the one council the last sentence naming any named
+    # A story about several councils, the headline naming none: "Life after 'inadequate' -
+    # three councils on the long road back" (not "Council's children's services rated good").
+    several = not sentences[0].mentions and any(
+        _SEVERAL.search(s.text) for s in sentences[: _LEAD_SENTENCES + 1]
+    )
     for sentence in sentences:
         if not sentence.mentions:
             # An opening sentence going on about it counts for it: "A study praised Gateshead
@@ -422,9 +604,13 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                     candidate.heading = True
                 if _demoted(sentence, mention):
                     continue
+                if _paired(sentence, mention):
+                    candidate.heading = True
                 weight = _place_weight(sentence.index)
                 if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
+                elif weight < _GRADED and several and _graded(sentence, mention):
+                    weight = _GRADED
                 if len(mention.authorities) > 1:
                     named = single & {a.code for a in mention.authorities}
                     if named and authority.code not in named:
@@ -434,10 +620,11 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                 candidate.weight += weight
                 candidate.first = min(candidate.first, sentence.index)
                 counted = True
-        subject = None
-        if counted and len(sentence.codes) == 1:
-            (code,) = sentence.codes
-            subject = candidates[code]
+        if counted:
+            subject = None
+            if len(sentence.codes) == 1:
+                (code,) = sentence.codes
+                subject = candidates[code]
     return candidates
 
 
@@ -454,6 +641,8 @@ def _match(
     evidence: str | None = None
     overall: tuple[str, _Sentence] | None = None
     superseded = False
+    current = False  # the grade taken is marked as today's
+    earlier: list[str] = []  # every earlier grade stated, in order
     judgements: dict[str, str] = {}
     for sentence, statements, subs in _grade_sentences(candidate, sentences, headings, main):
         listed = bool(_AREA_LINE.match(sentence.text))
@@ -470,13 +659,21 @@ def _match(
                 and _OVERALL_LINE.match(sentence.text)
             ):
                 overall = (statement.grade, sentence)
-            if grade is None and statement.grade is not None:
+            if statement.current and grade not in (None, statement.grade) and not current:
+                # "When Ofsted rated Sunderland inadequate ... Today the city's services are
+                # rated good": the earlier grade told first is the previous one.
+                previous, grade, current = grade, statement.grade, True
+                evidence = sentence.text
+            elif grade is None and statement.grade is not None:
                 grade = statement.grade
+                current = statement.current
                 previous = previous or statement.previous
                 evidence = evidence if evidence and sentence.index else sentence.text
             elif previous is None and statement.previous is not None:
                 previous = statement.previous
                 superseded = statement.superseded
+            if statement.previous is not None:
+                earlier.append(statement.previous)
             if grade is not None and evidence is None:
                 evidence = sentence.text
     if overall is not None and overall[0] != grade:
@@ -484,8 +681,9 @@ def _match(
         grade = overall[0]
     if grade is None and previous is not None and not superseded:
         # Only an earlier grade stated ("was rated good at its last inspection"): it is the
-        # latest the story reports.
-        grade, previous = previous, None
+        # latest the story reports, and one stated before it the previous ("judged good last
+        # year, after two inspections at which it was rated requires improvement").
+        grade, previous = previous, next((p for p in earlier if p != previous), None)
     if evidence is None or evidence == sentences[0].text:
         evidence = _evidence(candidate) or evidence
     if previous == grade:
@@ -571,13 +769,17 @@ def _grade_sentences(
     for sentence, mention in candidate.sentences:
         if not _demoted(sentence, mention):
             own[sentence.index].append(mention)
-    found = []
+    found: list[tuple[_Sentence, list[GradeStatement], list[GradeStatement]]] = []
     subject: str | None = None  # the council the last sentence naming one was about
     for sentence in sentences:
         if sentence.mentions:
             codes = sentence.codes
             if sentence.index in headings:
                 subject = headings[sentence.index]
+            elif all(_demoted(sentence, m) for m in sentence.mentions):
+                # A helper, a speaker's employer or a place ("Kent County Council, which has
+                # been providing support, ..."): the story is still about the council before.
+                pass
             elif len(codes) == 1 and not _BOILERPLATE.match(sentence.text):
                 (only,) = codes
                 subject = only if only != code or sentence.index in own else None
@@ -597,13 +799,21 @@ def _grade_sentences(
         statements = sentence.grades
         if not statements:
             continue
+        pair = sentence.pairs.get(code)
+        if pair is not None:
+            found.append((sentence, [pair.statement], []))
+            continue
+        if sentence.pairs and mine:
+            continue
         mine = (mine or []) + [o for o in others if _coordinated(sentence.text, o, mine or [])]
         others = [o for o in others if o not in mine]
         general = mine == [] and not sentence.mentions
         overall, subs = [], []
         for g in statements:
-            if not _nearest_is_mine(g, mine, others) or (
-                general and _GENERAL.search(sentence.text, 0, g.start)
+            if (
+                not _nearest_is_mine(g, mine, others, sentence.text)
+                or (general and _GENERAL.search(sentence.text, 0, g.start))
+                or _unnamed(sentence.text, g)
             ):
                 continue
             if _sub_judgement(sentence.text, g) or (
@@ -617,6 +827,14 @@ def _grade_sentences(
     return found
 
 
+def _unnamed(text: str, statement: GradeStatement) -> bool:
+    """Whether the grade is another, unnamed council's (`_UNNAMED_COUNCIL`)."""
+    return bool(
+        _UNNAMED_COUNCIL.search(text, max(0, statement.start - 60), statement.start)
+        or _UNNAMED_AFTER.match(text, statement.end)
+    )
+
+
 def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:
     """Whether `other` is joined to one of `mine` by "and" or a comma ("Croydon and Sandwell")."""
     for m in mine:
@@ -626,7 +844,9 @@ def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:
     return False
 
 
-def _nearest_is_mine(statement: GradeStatement, mine: list[Mention], others: list[Mention]) -> bool:
+def _nearest_is_mine(
+    statement: GradeStatement, mine: list[Mention], others: list[Mention], text: str
+) -> bool:
     if not others:
         return True
     if not mine:
@@ -635,6 +855,8 @@ def _nearest_is_mine(statement: GradeStatement, mine: list[Mention], others: lis
     def distance(m: Mention) -> int:
         if m.end <= statement.start:
             return statement.start - m.end
+        if ";" in text[statement.end : m.start]:
+            return len(text)  # "X moved to good; Y is rated ...": Y's clause is its own
         return (m.start - statement.end) * 2  # a name after the grade binds less
 
     return min(map(distance, mine)) <= min(map(distance, others))

@@ -2,11 +2,13 @@
 
 Pure. The scales: the current one (outstanding, good, requires improvement, inadequate) and
 the 2008-2012 one (outstanding, good, adequate, inadequate; "performing poorly" and "poor" are
-its lowest grade, reported here as inadequate). "Requires improvement to be good" is requires
-improvement. A grade word counts only where the sentence uses it as a rating: after a rating
-verb ("rated good", "judged to be inadequate", "lifted to 'good'"), before a rating noun ("an
-inadequate judgement", "its good rating"), or quoted ('good'). "A good relationship", "not good
-enough" and "poor inspection results" are not ratings.
+its lowest grade, reported here as inadequate; the 2009 annual ratings' "performing
+excellently", "well" and "adequately" are outstanding, good and adequate after a rating verb).
+"Requires improvement to be good" is requires improvement. A grade word counts only where the
+sentence uses it as a rating: after a rating verb ("rated good", "judged to be inadequate",
+"lifted to 'good'"), before a rating noun ("an inadequate judgement", "its good rating"), or
+quoted ('good'). "A good relationship", "not good enough" and "poor inspection results" are
+not ratings.
 """
 
 from __future__ import annotations
@@ -22,12 +24,15 @@ _GRADE = (
     r"(?:requires? improvement(?: to be good)?|requiring improvement|outstanding|inadequate"
     r"|good|adequate|performing poorly|poor)"
 )
+# A grade word as a pattern, for callers that find grades their own way (a roundup's lines).
+GRADE_PATTERN = _GRADE
 _Q = r"['\"]?"
 _ART = r"(?:(?:a|an|the|its|their|his|her)\s+)?"
 # Words before a grade that make it a rating ("rated", "judged to be", "lifted to").
 _VERB = (
     r"(?:rated|rating|re-rated|judged|graded|grade of|rating of|deemed|assessed as|found to be"
     r"|awarded|achieved|received|retained|retains|keeps|kept|remain|remains|remained|is now|are now"
+    r"|still|stays|stay|stayed"
     r"|was|were|is|are|been|be|as|to|from|now|no longer|category of|judgement of)"
 )
 _NOUN = r"(?:rating|grade|judgement|judgment|verdict|category|label|overall|ofsted)"
@@ -39,9 +44,33 @@ _BEFORE_NOUN = re.compile(rf"(?<!\w){_Q}(?P<g>{_GRADE}){_Q}\s+{_NOUN}\b", re.IGN
 # inadequate overall", "rated them good in all areas"
 _RATED_OBJECT = re.compile(
     rf"\b(?:rate|rates|rated|rating|judge|judges|judged)\s+(?:(?:them|it)\s+|[^,.;]{{1,60}}?"
-    rf"\b(?:services?|council|authority|borough|trust)\s+)(?:as\s+)?{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
+    rf"\b(?:services?|council|authority|borough|trust)(?:\s+(?:in|at|of|for)\s+[^,.;]{{1,40}}?)?"
+    rf"\s+)(?:as\s+)?{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
     re.IGNORECASE,
 )
+# A headline's grade without a verb: "Salford children's services inadequate, Ofsted finds",
+# "Council's services still 'good'". Only before the end, a comma, a dash or "says".
+_SERVICES_GRADE = re.compile(
+    rf"\b(?:services|council|trust)\s+(?:(?:still|now)\s+)?{_Q}(?P<g>{_GRADE}){_Q}"
+    r"(?=\s*(?:$|[,:;]|-\s|\.$|\bsays?\b|\bafter\b|\bdespite\b|\bagain\b))",
+    re.IGNORECASE,
+)
+# The two ends of the scale as an adjective of the council: "Commissioner sent in to
+# inadequate Thurrock children's services", "an outstanding council" ("good children's
+# services" is praise, not a grade).
+_ADJECTIVE = re.compile(
+    r"(?<![\w-])(?P<g>(?i:inadequate)|outstanding)\s+(?:[A-Z][\w'-]+\s+){0,3}?"
+    r"(?i:children's\s+(?:services|social care)|council(?!\s+tax)|authority|local authority)\b"
+)
+# The 2009 annual ratings' scale: "rated as performing adequately", "judged to be performing
+# well" (a rating verb first: "the service is performing well" is not a rating).
+_PERFORMING = re.compile(
+    r"\b(?:rated|judged|assessed|graded|deemed|found|ranked)\s+"
+    r"(?:(?:[^,.;]{1,40}?\s+)?(?:as|to\s+be)\s+)?"
+    r"(?P<g>performing\s+(?:excellently|well|adequately))\b",
+    re.IGNORECASE,
+)
+_PERFORMING_GRADES = {"excellently": "outstanding", "well": "good", "adequately": "adequate"}
 # "require improvement to be good" needs no verb: "Children's services in Hillingdon require
 # improvement", "services that require improvement".
 _REQUIRES = re.compile(
@@ -91,10 +120,18 @@ _PREVIOUS_BEFORE = re.compile(
     r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
     r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
     r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
-    r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit)"
-    r"|\blast visited|\byears? ago\b"
+    r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit|rating"
+    r"|grade|judgement)"
+    r"|\blast visited|\byears? ago\b|\b(?:inspections?|visits?) at which\b"
     r"|\blast (?:rated|judged|graded|inspected)\b)"
     r"[^.;]{0,40}$",
+    re.IGNORECASE,
+)
+# A sentence about an earlier inspection: "At its last inspection, in 2017, the council's
+# services were rated inadequate".
+_PREVIOUS_OPENING = re.compile(
+    r"^(?:at|in|after|following) (?:its|their|the council's|the) (?:last|previous|prior"
+    r"|earlier|first) (?:full |standard )?(?:inspection|visit)\b[^.;]*,",
     re.IGNORECASE,
 )
 _SUPERSEDED_BEFORE = re.compile(
@@ -107,9 +144,31 @@ _PREVIOUS_AFTER = re.compile(
     r"\b|^[^.;,]{0,20}\blast year\b|^[^.;,]{0,30}\b(?:before\b|years? ago\b|in (?:19|20)\d\d\b)",
     re.IGNORECASE,
 )
+# A grade still held: "remains inadequate in 2024", "has not moved out of requires
+# improvement", "failed to shake off its inadequate rating" (never the earlier grade).
+_KEPT_BEFORE = re.compile(
+    r"\b(?:remains?|remained|still|stays?|stayed|continues? to be)\s+(?:rated\s+|judged\s+)?"
+    r"(?:as\s+)?['\"]?$"
+    r"|\b(?:not|never|n't|failed to|yet to|unable to)\s+(?:\w+\s+){0,3}?(?:out of|moved? (?:up )?"
+    r"from|los[et]|shak\w* off|escap\w*)\s+(?:(?:the|its|their)\s+)?['\"]?$",
+    re.IGNORECASE,
+)
+_CURRENT_BEFORE = re.compile(
+    r"\b(?:now|today|currently|(?:has|have) since)\b[^.;,]{0,40}$", re.IGNORECASE
+)
+# A rating verb that makes "good" a grade whatever follows ("rated good for the first time").
+_STRONG_BEFORE = re.compile(
+    r"\b(?:rated|re-rated|judged|graded|deemed)\s+(?:as\s+|to\s+be\s+)?['\"]?$", re.IGNORECASE
+)
 _NOT_RATING_AFTER = re.compile(
     r"^['\"]?\s+(?:enough|practice|progress|relationships?|news|work|deal|reason|idea|start"
     r"|as|for|and\s+(?:bad|evil))\b",
+    re.IGNORECASE,
+)
+# "outstanding" as "not yet dealt with": "still outstanding concerns", "actions outstanding".
+_UNRESOLVED_AFTER = re.compile(
+    r"^['\"]?\s+(?:issues?|concerns?|actions?|recommendations?|cases?|work|debts?|questions?"
+    r"|payments?|complaints?|matters?|balances?|invoices?|referrals?|assessments?)\b",
     re.IGNORECASE,
 )
 _NEGATED_BEFORE = re.compile(
@@ -124,6 +183,7 @@ _GRADE_WORDS = (
     "adequate",
     "improvement",
     "poor",
+    "performing",
     "top",
     "lowest",
     "highest",
@@ -137,6 +197,8 @@ def canonical(word: str) -> str:
         return "requires improvement"
     if word in ("poor", "performing poorly"):
         return "inadequate"
+    if word.startswith("performing "):
+        return _PERFORMING_GRADES.get(word.split()[-1], word)
     return word
 
 
@@ -152,6 +214,14 @@ class GradeStatement:
     # The sentence says the earlier grade has gone ("no longer inadequate", "lost its good
     # rating"): it is not the latest grade, even when the story gives no new one.
     superseded: bool = False
+    # The sentence marks the grade as today's ("now rated good", "has since moved to requires
+    # improvement"): it is the latest, whatever an earlier sentence of the story said.
+    current: bool = False
+
+
+def marked_earlier(before: str) -> bool:
+    """Whether the words before a grade mark it as an earlier one ("last year X was rated")."""
+    return _PREVIOUS_BEFORE.search(before) is not None and _KEPT_BEFORE.search(before) is None
 
 
 def find_grades(sentence: str) -> list[GradeStatement]:
@@ -176,15 +246,15 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         )
         taken.append(match.span())
     spans: list[tuple[int, int, str]] = []
-    for pattern in (
-        _RATED,
-        _BEFORE_NOUN,
-        _RATED_OBJECT,
-        _QUOTED,
-        _REQUIRES,
-        _LISTED,
-        _PARENTHESISED,
-    ):
+    patterns = [_RATED, _BEFORE_NOUN, _RATED_OBJECT, _SERVICES_GRADE, _QUOTED, _REQUIRES, _LISTED]
+    # The rarer patterns only where their words are.
+    if "inadequate" in lowered or "outstanding" in lowered:
+        patterns.append(_ADJECTIVE)
+    if "performing" in lowered:
+        patterns.append(_PERFORMING)
+    if "(" in sentence:
+        patterns.append(_PARENTHESISED)
+    for pattern in patterns:
         for match in pattern.finditer(sentence):
             spans.append((match.start("g"), match.end("g"), match["g"]))
     for match in _POORLY.finditer(sentence):
@@ -196,23 +266,31 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         spans.append((match.start(), match.end(), grade))
     for match in _HYPHEN_RATED.finditer(sentence):
         spans.append((match.start("g"), match.end("g"), match["g"]))
+
+    earlier = _PREVIOUS_OPENING.match(sentence) is not None
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue
         grade = canonical(word)
         after = sentence[end : end + 40]
         before = sentence[max(0, start - 60) : start]
-        if grade == "good" and _NOT_RATING_AFTER.match(after):
+        if grade == "good" and _NOT_RATING_AFTER.match(after) and not _STRONG_BEFORE.search(before):
+            continue
+        if grade == "outstanding" and _UNRESOLVED_AFTER.match(after):
             continue
         if _NEGATED_BEFORE.search(before):
             continue
         if word.lower() == "poor" and not re.search(r"\b(?:rated|judged|as)\s+$", before):
             continue
         taken.append((start, end))
-        if _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after):
+        kept = _KEPT_BEFORE.search(before) is not None
+        if not kept and (
+            earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after)
+        ):
             superseded = bool(_SUPERSEDED_BEFORE.search(before))
             found.append(GradeStatement(start, end, None, grade, superseded))
         else:
-            found.append(GradeStatement(start, end, grade, None))
+            current = bool(_CURRENT_BEFORE.search(before))
+            found.append(GradeStatement(start, end, grade, None, current=current))
     found.sort(key=lambda g: g.start)
     return found

@@ -105,6 +105,44 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
             "It is the first time since 2014 that Birmingham has not been rated inadequate.",
             [],
         ),
+        # the 2009 annual ratings' scale, after a rating verb only
+        ("Coventry was rated as performing adequately.", [("adequate", None)]),
+        ("Leeds was judged to be performing well, inspectors said.", [("good", None)]),
+        ("Ofsted rated Camden as performing excellently.", [("outstanding", None)]),
+        ("The director said the service is performing well.", []),
+        # a headline's grade without a verb
+        ("Salford children's services inadequate, Ofsted finds", [("inadequate", None)]),
+        (
+            "Council's services still 'requires improvement' after three years",
+            [("requires improvement", None)],
+        ),
+        ("Children's services still inadequate, says report", [("inadequate", None)]),
+        ("Inspectors said there were still outstanding concerns about drift.", []),
+        # the ends of the scale as an adjective of the council
+        (
+            "Commissioner sent in to inadequate Thurrock children's services",
+            [("inadequate", None)],
+        ),
+        ("Outstanding children's services need stable funding, says director", []),
+        ("Residents face an outstanding council tax bill.", []),
+        # a rating verb, its object and a place between
+        (
+            "When Ofsted rated children's services in Sunderland inadequate, staff were shocked.",
+            [("inadequate", None)],
+        ),
+        # a grade marked as today's
+        ("Today the city's services are rated good.", [("good", None)]),
+        # a grade still held is never the earlier one
+        ("Salford remains inadequate in 2024, as it was in 2022.", [("inadequate", None)]),
+        (
+            "The council has not moved out of requires improvement since 2018.",
+            [("requires improvement", None)],
+        ),
+        ("It means the council stays inadequate until it is re-inspected.", [("inadequate", None)]),
+        (
+            "The council has failed to shake off its inadequate rating.",
+            [("inadequate", None)],
+        ),
         # the scale itself rates nothing
         (
             "Councils receive one of four ratings: outstanding, good, requires improvement or"
@@ -115,6 +153,13 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
 )
 def test_grades_in_a_sentence(sentence: str, expected: list[tuple[str | None, str | None]]) -> None:
     assert [(g.grade, g.previous) for g in find_grades(sentence)] == expected
+
+
+def test_a_grade_marked_as_todays() -> None:
+    (statement,) = find_grades("The council has since moved to requires improvement.")
+    assert statement.current
+    (statement,) = find_grades("The council was rated requires improvement.")
+    assert not statement.current
 
 
 def test_canonical_grades() -> None:
@@ -274,11 +319,14 @@ def test_a_national_story_is_about_no_council(gazetteer: Gazetteer) -> None:
 # --- quality on the development set ---------------------------------------------------------
 
 
-def test_authority_targets_on_the_development_set(gazetteer: Gazetteer) -> None:
+@pytest.mark.parametrize("name", ["dev.jsonl", "councils.jsonl"])
+def test_authority_targets_on_the_development_set(gazetteer: Gazetteer, name: str) -> None:
     """The issue's targets (precision 0.95, recall 0.90, grade right for 90% of pairs), on
-    the development set's labelled articles, those the classifier finds relevant or not."""
+    the development set's labelled articles, those the classifier finds relevant or not, and
+    on the news-length hard cases written for the councils (kept apart from dev.jsonl, which
+    the shipped theme model is trained on)."""
     classify = AuthorityClassifier(load_themes(bundled_path("seeds") / "themes.toml"), gazetteer)
-    dev = Path(__file__).resolve().parents[1] / "data" / "labelled" / "dev.jsonl"
+    dev = Path(__file__).resolve().parents[1] / "data" / "labelled" / name
     pairs = []
     for line in dev.read_text(encoding="utf-8").splitlines():
         item = json.loads(line)
@@ -289,7 +337,7 @@ def test_authority_targets_on_the_development_set(gazetteer: Gazetteer) -> None:
             gold.append((found.code, label["grade"]))
         pairs.append((gold, classify(item["title"], item["text"]).authorities))
     report = evaluate_authorities(pairs, gazetteer)
-    assert report.scores.support >= 20
+    assert report.scores.support >= 14
     assert report.scores.precision >= 0.95, report
     assert report.scores.recall >= 0.90, report
     assert report.grade_accuracy >= 0.90, report
@@ -684,3 +732,348 @@ def test_the_issues_hard_names_in_one_story(gazetteer: Gazetteer) -> None:
         "The council will bury its old improvement plan.",
     )
     assert found == [("Nottingham", "inadequate", None)]
+
+
+# --- patterns of issue 12's third round -----------------------------------------------------
+
+
+def test_a_roundup_line_gives_each_council_its_grade(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Inspection results: a mixed month in the North West",
+        "Ofsted has published the results of four inspections of council children's services in"
+        " the North West this month.\n"
+        "The latest results: Bolton good, Rochdale requires improvement, Salford inadequate and"
+        " Wigan outstanding.\n"
+        "Inspectors praised leadership in all four.",
+    )
+    assert sorted(found) == [
+        ("Bolton", "good", None),
+        ("Rochdale", "requires improvement", None),
+        ("Salford", "inadequate", None),
+        ("Wigan", "outstanding", None),
+    ]
+
+
+def test_a_roundup_line_with_verbs_and_previous_grades(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "This month's inspections",
+        "Three council inspections were published this week.\n"
+        "Enfield was rated good (previously requires improvement), Medway requires improvement"
+        " and Swindon inadequate.\n"
+        "Swindon's director said the council accepted the findings.",
+    )
+    assert sorted(found) == [
+        ("Enfield", "good", "requires improvement"),
+        ("Medway", "requires improvement", None),
+        ("Swindon", "inadequate", None),
+    ]
+
+
+def test_earlier_grades_of_other_councils_are_no_roundup(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Salford children's services rated good",
+        "Salford City Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors praised leaders.\n"
+        "Caseloads have fallen.\n"
+        "Last year Trafford was rated outstanding and Wigan requires improvement.",
+    )
+    assert found == [("Salford", "good", None)]
+
+
+def test_a_list_without_grades_is_still_a_list(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Rochdale rated good",
+        "Rochdale Borough Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors visited Stockport, Trafford and Oldham last year, all now rated good.",
+    )
+    assert found == [("Rochdale", "good", None)]
+
+
+def test_councils_named_with_their_grades_only_in_later_paragraphs(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Four councils performing poorly in Ofsted's first annual ratings",
+        "Four councils have been rated as performing poorly in Ofsted's first annual ratings.\n"
+        "The ratings place each council on a four-point scale.\n"
+        "They draw on inspections of schools, children's homes and safeguarding services.\n"
+        "Ofsted said the ratings gave a single, clear picture.\n"
+        "Council leaders said the system was confusing.\n"
+        "Critics questioned the weight given to data.\n"
+        "Among the councils given the lowest rating is Birmingham.\n"
+        "Coventry was rated as performing adequately.\n"
+        "Leeds was judged to be performing well, with inspectors praising its work with"
+        " looked-after children.",
+    )
+    assert sorted(found) == [
+        ("Birmingham", "inadequate", None),
+        ("Coventry", "adequate", None),
+        ("Leeds", "good", None),
+    ]
+
+
+def test_a_later_graded_comparison_beside_the_headlines_council_is_not_a_subject(
+    gazetteer: Gazetteer,
+) -> None:
+    found = about(
+        gazetteer,
+        "Isle of Wight rated good as partnership with Hampshire ends",
+        "The Isle of Wight Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors said leaders had kept the service stable.\n"
+        "Caseloads had fallen.\n"
+        "Fewer children waited for an assessment.\n"
+        "Hampshire's own children's services are rated outstanding.",
+    )
+    assert found == [("Isle of Wight", "good", None)]
+
+
+def test_a_grade_told_first_then_todays_grade(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Feature: three councils on the long road back from 'inadequate'",
+        "It is the judgement every director dreads.\n"
+        "By Sam Hale, senior reporter\n"
+        "When Ofsted rated children's services in Sunderland inadequate, the news made the"
+        " front page.\n"
+        "Today the city's services are rated good.\n"
+        "Middlesbrough has since moved to requires improvement; Torbay has recently been rated"
+        " good.",
+    )
+    assert sorted(found) == [
+        ("Middlesbrough", "requires improvement", None),
+        ("Sunderland", "good", "inadequate"),
+        ("Torbay", "good", None),
+    ]
+
+
+def test_a_home_on_the_coast_is_not_the_council(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Children's home closed by Ofsted",
+        "Regulator suspends registration of a privately run home on the Lincolnshire coast after"
+        " inspectors rated it inadequate.\n"
+        "The provider said it was working closely with Ofsted.",
+    )
+    assert found == []
+
+
+def test_roundup_lines_of_other_shapes(gazetteer: Gazetteer) -> None:
+    expected = [
+        ("Darlington", "requires improvement", None),
+        ("Hartlepool", "good", None),
+        ("Redcar and Cleveland", "inadequate", None),
+    ]
+    for line in (
+        "Results this month - Hartlepool: good; Darlington: requires improvement; Redcar and"
+        " Cleveland: inadequate.",
+        "Hartlepool (good), Darlington (requires improvement) and Redcar and Cleveland"
+        " (inadequate) were inspected in March.",
+        "Hartlepool was judged good, while Darlington was found to require improvement and"
+        " Redcar and Cleveland was rated inadequate.",
+    ):
+        found = about(
+            gazetteer,
+            "This month's inspections",
+            f"Ofsted published three reports on council children's services this month.\n{line}",
+        )
+        assert sorted(found) == expected, line
+    found = about(
+        gazetteer,
+        "This month's inspections",
+        "Ofsted published three reports this month.\n"
+        "Hartlepool and Darlington were both rated good, and Redcar and Cleveland was judged"
+        " inadequate.",
+    )
+    assert sorted(found) == [
+        ("Darlington", "good", None),
+        ("Hartlepool", "good", None),
+        ("Redcar and Cleveland", "inadequate", None),
+    ]
+
+
+def test_a_monitoring_visits_standing_grade_in_a_later_paragraph(gazetteer: Gazetteer) -> None:
+    opening = (
+        "Inspectors have found that Darlington Borough Council is making progress in its"
+        " services for children in care.\n"
+        "The letter follows the council's third monitoring visit.\n"
+        "Inspectors spoke to social workers and managers.\n"
+        "They read case files and met young people.\n"
+        "The council said it welcomed the letter.\n"
+        "Its director thanked staff.\n"
+    )
+    for later in (
+        "Ofsted judged the council's children's services inadequate in 2022.",
+        "The council, rated inadequate in 2023, has an improvement adviser.",
+        "At its last full inspection, in 2022, the council was rated inadequate.",
+    ):
+        found = about(gazetteer, "Monitoring visit finds progress in Darlington", opening + later)
+        assert found == [("Darlington", "inadequate", None)], later
+
+
+def test_rated_good_for_the_first_time_and_a_move_to_good(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Sandwell Children's Trust rated good for the first time",
+        "The trust, set up after the council's services were rated inadequate, has moved up"
+        " from requires improvement.",
+    )
+    assert found == [("Sandwell", "good", "requires improvement")]
+    found = about(
+        gazetteer,
+        "Analysis: lessons from councils that made the climb to 'good'",
+        "Directors say moving from requires improvement to good is hard.\n"
+        "We spoke to leaders in three councils.\n"
+        "Stable leadership came up again and again.\n"
+        "So did a settled workforce.\n"
+        "Shropshire was judged good last year.\n"
+        "North Somerset moved to good in the spring.",
+    )
+    assert sorted(found) == [("North Somerset", "good", None), ("Shropshire", "good", None)]
+
+
+def test_an_ambiguous_trust_name_in_its_own_story(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Together for Children rated outstanding",
+        "Together for Children, the company that runs children's services on behalf of the city"
+        " council, has been rated outstanding by Ofsted.",
+    )
+    assert found == [("Sunderland", "outstanding", None)]
+
+
+def test_councils_named_as_examples_in_a_national_story_are_not_subjects(
+    gazetteer: Gazetteer,
+) -> None:
+    opening = (
+        "More councils are rated good or outstanding than at any time since the framework"
+        " began, Ofsted's annual report says.\n"
+        "But the chief inspector warned that children were waiting longer for help.\n"
+        "Referrals have risen for the third year in a row.\n"
+        "The report highlights pressure on the workforce.\n"
+        "Agency staff fill one in five posts in some regions.\n"
+        "Council leaders called for more funding.\n"
+    )
+    for later in (
+        "Councils currently rated inadequate include Bradford and Tameside.",
+        "Bradford and Tameside are among the councils rated inadequate.",
+        "In Tameside, which was rated inadequate last year, a third of social workers are agency"
+        " staff.",
+        "Ofsted pointed to Leeds, rated outstanding, as an example of a council that has kept its"
+        " workforce stable.",
+    ):
+        found = about(gazetteer, "More councils rated good as demand rises", opening + later)
+        assert found == [], later
+    found = about(
+        gazetteer,
+        "More councils rated good as demand rises",
+        opening + "Inspection reports published this week: Bexley good, Bromley outstanding,"
+        " Lewisham requires improvement.",
+    )
+    assert sorted(found) == [
+        ("Bexley", "good", None),
+        ("Bromley", "outstanding", None),
+        ("Lewisham", "requires improvement", None),
+    ]
+
+
+def test_earlier_grades_in_sentences_about_an_earlier_inspection(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Somerset children's services rated good",
+        "Somerset Council's children's services have been rated good by Ofsted.\n"
+        "The previous rating was requires improvement to be good.",
+    )
+    assert found == [("Somerset", "good", "requires improvement")]
+    found = about(
+        gazetteer,
+        "Worcestershire Children First 'requires improvement' at first full inspection",
+        "The company that runs children's services on behalf of Worcestershire County Council"
+        " has been told it requires improvement to be good.\n"
+        "At its last inspection, in 2017, the council's children's services were rated"
+        " inadequate.",
+    )
+    assert found == [("Worcestershire", "requires improvement", "inadequate")]
+    found = about(
+        gazetteer,
+        "Lessons from councils that made the climb",
+        "Directors describe the climb.\n"
+        "We spoke to three councils.\n"
+        "Stability mattered most.\n"
+        "Shropshire was judged good last year, after two inspections at which it was rated"
+        " requires improvement.",
+    )
+    assert found == [("Shropshire", "good", "requires improvement")]
+
+
+def test_a_byline_does_not_push_the_opening_down(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Social workers 'holding 30 cases' as council struggles to recruit",
+        "Inspectors warn that unmanageable workloads are leaving children at risk.\n"
+        "The council says it has begun a recruitment drive.\n"
+        "By Mark Ellery, local democracy reporter\n"
+        "Thurrock Council's children's services are struggling to recruit social workers.",
+    )
+    assert found == [("Thurrock", None, None)]
+
+
+def test_a_grade_of_an_unnamed_other_council_is_not_the_councils(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Council appoints new children's director from 'outstanding' neighbour",
+        "Calderdale Council has appointed a new director of children's services, who joins from"
+        " a neighbouring authority rated outstanding by Ofsted.\n"
+        "Calderdale's children's services were rated good by Ofsted in 2022.",
+    )
+    assert found == [("Calderdale", "good", None)]
+
+
+def test_a_helpers_sentence_does_not_take_the_story_from_its_council(gazetteer: Gazetteer) -> None:
+    opening = (
+        "Inspectors have found that Medway Council is making steady progress in improving its"
+        " help for children who need protection.\n"
+        "The findings come in a letter published after Ofsted's fourth monitoring visit.\n"
+        "Inspectors said social workers knew their children well.\n"
+        "Plans were clearer than at previous visits.\n"
+        "Managers were more visible.\n"
+        "Some core group meetings were not held.\n"
+        "Caseloads have fallen.\n"
+    )
+    for between in (
+        "Kent County Council, which has been providing practice support, said it was pleased.",
+        '"It is a good letter," said the director of children\'s services at Kent, who chairs'
+        " the regional group.",
+        "The council's new offices are in a Kent village near Rochester.",
+    ):
+        found = about(
+            gazetteer,
+            "Monitoring visit finds Medway making 'steady progress'",
+            f"{opening}{between}\nThe council, rated inadequate in 2023, has an improvement"
+            " adviser.",
+        )
+        assert found == [("Medway", "inadequate", None)], between
+
+
+def test_rated_comparisons_in_one_councils_story_are_not_subjects(gazetteer: Gazetteer) -> None:
+    """A headline naming no council but not about several ("Council's children's services
+    rated good"): councils rated further down are comparisons."""
+    opening = (
+        "Salford City Council's children's services have been rated good by Ofsted.\n"
+        "Inspectors said social workers knew their children well.\n"
+        "The council was previously rated requires improvement.\n"
+        "Caseloads have fallen to 16 children per worker.\n"
+        "The council's director thanked staff.\n"
+        "Agency use has halved.\n"
+    )
+    for later in (
+        "Across Greater Manchester, Trafford and Stockport are rated outstanding.",
+        "Trafford was rated outstanding in March.",
+        "Wigan, by contrast, was judged to require improvement last month.",
+    ):
+        found = about(
+            gazetteer, "Council's children's services rated good as caseloads fall", opening + later
+        )
+        assert found == [("Salford", "good", "requires improvement")], later
