@@ -22,7 +22,10 @@ PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    """No MONITOR_* setting leaks in from the developer's shell; data goes to tmp_path."""
+    """No MONITOR_* setting leaks in from the developer's shell; data goes to tmp_path, and so
+    does anything a test or the command it runs writes to the current directory (never the
+    checkout)."""
+    monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
         if name.startswith("MONITOR_") and name != PG_URL_ENV:
             monkeypatch.delenv(name)

@@ -51,6 +51,7 @@ class _Node:
     clauses: tuple[frozenset[str], ...]  # every match contains a string of each (none empty)
 
 
+@functools.cache  # a pure function of the source: each App's classifier asks again
 def shape(source: str) -> Shape:
     """The promises of a valid pattern's `source` (opaque ones promise nothing)."""
     parser = _Parser(source)

@@ -44,7 +44,12 @@ CHROMIUM_ARGS = [
     "--no-first-run",
 ]
 
-pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium")
+pytestmark = [
+    pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),
+    # One browser and one filled site per database for the module, its tests in order: the
+    # whole module runs on one xdist worker.
+    pytest.mark.xdist_group("browser"),
+]
 
 
 SUNDERLAND = """Sunderland children's services now rated good by Ofsted

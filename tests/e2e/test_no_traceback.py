@@ -260,9 +260,11 @@ def test_a_real_process_with_a_bad_setting_prints_one_line(
     [["articles"], ["articles", "--json"], ["sources", "list"], ["digest", "preview"]],
     ids=" ".join,
 )
-def test_a_closed_pipe_ends_quietly(command: list[str]) -> None:
-    assert _monitor("sources", "add", "--no-check", "http://127.0.0.1:9/feed.xml").returncode == 0
-    assert _monitor("backfill", "seeds").returncode == 0
+def test_a_closed_pipe_ends_quietly(command: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    # Something to print, made in process (a process start costs a second of imports); only
+    # the command writing to the closed pipe needs to be a real process.
+    assert run(capsys, "sources", "add", "--no-check", "http://127.0.0.1:9/feed.xml")[0] == 0
+    assert run(capsys, "backfill", "seeds")[0] == 0
     reader, writer = os.pipe()
     os.close(reader)  # the reader has gone before the first line is written: `| head -0`
     try:

@@ -17,6 +17,9 @@ from monitor.digest.render import Settings, render_parts
 from monitor.models import AuthorityMatch
 from tests.support.digest_inputs import NOW, THEMES, activity, candidate
 
+# Its module-scoped browser is started once: the whole module runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("digest_layout")
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 CHROMIUM_ARGS = [

@@ -366,7 +366,8 @@ def test_a_slow_source_does_not_hold_back_the_others(
         handler.end_headers()
         handler.wfile.write(body)
 
-    app = make_app(poll_interval="2", fetch_pages="false", workers="1")
+    # Every tick (one second, the least) polls /fast again: three polls in two seconds.
+    app = make_app(poll_interval="1", fetch_pages="false", workers="1")
     app.clock = utcnow  # the service runs on the real clock
     subscribe(app, server, "/slow", b"", handler=stalled)
     subscribe(app, server, "/fast", notes(1, "fast"))

@@ -26,6 +26,9 @@ from tests.support.articles import add
 from tests.support.builders import INADEQUATE_STORY, stored_article
 from tests.support.web import csrf_of, module_database, module_environment, serve
 
+# Its module-scoped servers are built once: the whole module runs on one xdist worker.
+pytestmark = pytest.mark.xdist_group("web")
+
 EVIDENCE = "Ofsted inspectors judged the council's children's services inadequate."
 HOSTILE = "<script>alert(1)</script> \u202egnp.exe <img src=x onerror=alert(2)>"
 

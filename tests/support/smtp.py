@@ -21,7 +21,7 @@ USER, PASSWORD = "digest-bot", "p@ss word:1"
 
 
 def free_port() -> int:
-    """aiosmtpd cannot bind port 0 and report it, so ask the kernel for a free one first."""
+    """A port nobody listens on (for "nothing there" tests)."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
@@ -109,8 +109,22 @@ class _Server(SMTP):
 
 
 class _Controller(Controller):
+    """Serves on a socket already bound to port 0 and listening: aiosmtpd cannot bind port 0
+    and report it, and a port probed free and bound later could be taken meanwhile (by a test
+    running beside this one, under pytest-xdist)."""
+
+    def __init__(self, handler: Any, listening: socket.socket, **kwargs: Any) -> None:
+        self._listening = listening
+        host, port = listening.getsockname()[:2]
+        super().__init__(handler, hostname=host, port=port, **kwargs)
+
     def factory(self) -> SMTP:
         return _Server(self.handler, **self.SMTP_kwargs)
+
+    def _create_server(self) -> Any:
+        return self.loop.create_server(
+            self._factory_invoker, sock=self._listening, ssl=self.ssl_context
+        )
 
 
 def _authenticate(
@@ -152,7 +166,10 @@ class SmtpServer:
         data_size_limit: int | None = None,
     ) -> None:
         self.mailbox = mailbox
-        self.port = free_port()
+        listening = socket.socket()
+        listening.bind(("127.0.0.1", 0))
+        listening.listen(16)
+        self.port = int(listening.getsockname()[1])
         kwargs: dict[str, Any] = {"authenticator": _authenticate}
         if data_size_limit is not None:  # bigger messages are refused: 552, as real servers do
             kwargs["data_size_limit"] = data_size_limit
@@ -164,7 +181,7 @@ class SmtpServer:
             kwargs.update(ssl_context=certificates.server_context, auth_require_tls=False)
         else:
             kwargs.update(auth_require_tls=False)
-        self.controller = _Controller(mailbox, hostname="127.0.0.1", port=self.port, **kwargs)
+        self.controller = _Controller(mailbox, listening, **kwargs)
         self.controller.start()
 
     def stop(self) -> None:
