@@ -261,6 +261,13 @@ _PAIRED = re.compile(
 )
 # Two names joined by "and" share the grade after the second ("Bolton and Wigan good").
 _AND = re.compile(r"\s*(?:and|&)\s*")
+# A roundup by grade: a line that is a grade alone ("Outstanding", "Rated requires
+# improvement") heads a section; a short line without a full stop ("What the grades mean")
+# that names no council ends it.
+_GRADE_HEADING = re.compile(
+    rf"^(?:rated\s+|judged\s+)?['\"]?(?P<g>{GRADE_PATTERN})['\"]?\s*:?$", re.IGNORECASE
+)
+_SECTION_END = re.compile(r"^[^.!?]{1,60}$")
 
 
 @dataclass(frozen=True)
@@ -287,6 +294,7 @@ class _Sentence:
     _demoted: dict[int, bool] = field(default_factory=dict)
     _lower: str | None = None
     _pairs: dict[str, _Pair] | None = None
+    section: str | None = None  # the grade heading the section it lies in (`_GRADE_HEADING`)
 
     @property
     def pairs(self) -> dict[str, _Pair]:
@@ -374,6 +382,7 @@ class _Candidate:
     first: int = 10**9
     sentences: list[tuple[_Sentence, Mention]] = field(default_factory=list)
     heading: bool = False  # it has a section of its own in a roundup
+    section: str | None = None  # the grade of the roundup's section it is named in
 
 
 def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[AuthorityMatch, ...]:
@@ -401,10 +410,20 @@ def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[Au
         _match(candidate, sentences, codes, headings, main=i == 0 and single)
         for i, candidate in enumerate(about)
     ]
+    matches = [_sectioned(m, c.section) for m, c in zip(matches, about, strict=True)]
     counted = _counted_grade(sentences) if len(about) > 1 else None
     if counted is not None:
         matches = [m if m.grade else replace(m, grade=counted) for m in matches]
     return tuple(matches)
+
+
+def _sectioned(match: AuthorityMatch, section: str | None) -> AuthorityMatch:
+    """The grade of a council named in a roundup's grade section is the section's; another
+    grade its sentences give is the earlier one ("Hull, previously rated good")."""
+    if section is None or match.grade == section:
+        return match
+    previous = match.grade or match.previous_grade
+    return replace(match, grade=section, previous_grade=None if previous == section else previous)
 
 
 def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
@@ -419,6 +438,7 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
     for index, sentence in enumerate([title, *lines]):
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
         found.append(_Sentence(index, sentence, mentions))
+    _grade_sections(found)
     # Ambiguous names need context, or the same authority named unambiguously elsewhere.
     # A shared name ("Achieving for Children") vouches for its members' short names.
     named = {a.code for s in found for m in s.mentions if not m.ambiguous for a in m.authorities}
@@ -434,6 +454,27 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
                 or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
             )
     return found
+
+
+def _grade_sections(sentences: list[_Sentence]) -> None:
+    """Mark the sentences of a roundup by grade with their section's grade: the lines after
+    a grade heading ("Requires improvement") up to the next heading or the end of the
+    sections. Two or more different grade headings make a roundup."""
+    grade: str | None = None
+    marked: list[_Sentence] = []
+    for sentence in sentences[1:]:
+        heading = _GRADE_HEADING.match(sentence.text)
+        if heading is not None:
+            grade = canonical(heading["g"])
+            continue
+        if grade is not None and not sentence.mentions and _SECTION_END.match(sentence.text):
+            grade = None
+        if grade is not None:
+            sentence.section = grade
+            marked.append(sentence)
+    if len({s.section for s in marked}) < 2:
+        for sentence in marked:
+            sentence.section = None
 
 
 def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
@@ -545,7 +586,12 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
-    if sentence.names >= _LIST and sentence.index and not _paired(sentence, mention):
+    if (
+        sentence.names >= _LIST
+        and sentence.index
+        and sentence.section is None
+        and not _paired(sentence, mention)
+    ):
         return True
     after = text[mention.end :]
     if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
@@ -606,6 +652,10 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                     continue
                 if _paired(sentence, mention):
                     candidate.heading = True
+                if sentence.section is not None and len(mention.authorities) == 1:
+                    # Named in a roundup's grade section: one of its subjects, with that grade.
+                    candidate.heading = True
+                    candidate.section = candidate.section or sentence.section
                 weight = _place_weight(sentence.index)
                 if not sentence.cued or sentence.provider:
                     weight *= _UNCUED

@@ -1077,3 +1077,42 @@ def test_rated_comparisons_in_one_councils_story_are_not_subjects(gazetteer: Gaz
             gazetteer, "Council's children's services rated good as caseloads fall", opening + later
         )
         assert found == [("Salford", "good", "requires improvement")], later
+
+
+def test_a_roundup_by_grade_gives_each_sections_councils_its_grade(gazetteer: Gazetteer) -> None:
+    """Lines that are a grade alone head sections: every council a section names is a
+    subject with the section's grade, any other grade its sentences give the earlier one;
+    a short line naming no council ends the sections."""
+    text = (
+        "We look at how the councils of the North West stand after the latest inspections.\n"
+        "Ofsted has now inspected every council in the region under its current framework.\n"
+        "Outstanding\n"
+        "Trafford, top-rated since 2019, was last inspected in the spring.\n"
+        "Good\n"
+        "Wigan, Rochdale and Stockport are all good.\n"
+        "Salford, previously rated requires improvement, was praised for its front door.\n"
+        "Inadequate\n"
+        "Oldham's services, once judged good, are under an improvement notice.\n"
+        "About the grades\n"
+        "A lecturer at the University of Manchester said grades were a snapshot.\n"
+    )
+    found = about(gazetteer, "How do the North West's councils rate? Ofsted grades explained", text)
+    assert sorted(found) == [
+        ("Oldham", "inadequate", "good"),
+        ("Rochdale", "good", None),
+        ("Salford", "good", "requires improvement"),
+        ("Stockport", "good", None),
+        ("Trafford", "outstanding", None),
+        ("Wigan", "good", None),
+    ]
+
+
+def test_one_grade_heading_makes_no_roundup(gazetteer: Gazetteer) -> None:
+    text = (
+        "Oldham Council's children's services have been rated inadequate by Ofsted.\n"
+        "Inspectors found delays in child protection work.\n"
+        "Good\n"
+        "Trafford, a neighbour, has offered advice.\n"
+    )
+    found = about(gazetteer, "Oldham children's services rated inadequate", text)
+    assert found == [("Oldham", "inadequate", None)]
