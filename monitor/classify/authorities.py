@@ -108,7 +108,10 @@ _DEMOTE_BEFORE = re.compile(
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by|on)"
-    r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
+    r"|(?:conference|summit|event|meeting|speech|festival|rally|audience)s? (?:in|at|near)"
+    # whom a provider serves: "supports 140 foster families across the North East and Kent"
+    r"|(?:famil(?:y|ies)|children|carers|households|homes|placements|people) (?:across"
+    r"|throughout)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
     r"(?=\s)"
 )
@@ -129,6 +132,8 @@ _EMPLOYER_AFTER = re.compile(
 _DEMOTE_AFTER = re.compile(
     r"^(?:'s)?\s*(?:,\s*)?(?:police|constabulary|university"
     r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b"
+    # where a provider is: "the Bristol-based agency"
+    r"|^-based\b"
     # a place: "on the Lincolnshire coast", "a Kent village"
     r"|^\s+(?:coast|coastline|countryside|village|villages|seaside|town of|market town)\b"
     r"|^[^.;]{0,30}"
@@ -166,7 +171,10 @@ _OTHER_PROVIDER = re.compile(
 )
 _SUB_JUDGEMENT = re.compile(
     r"help and protection|children in care|care leavers|leaving care|impact of leaders"
-    r"|experiences and progress|judgements\b|in every area|other judgements|looked-after",
+    r"|experiences and progress|judgements\b|in every area|other judgements|looked-after"
+    # the judgement of leaders by another name: "its 'inadequate' rating for leadership"
+    r"|(?:rating|grade|judgement) for (?:its |the )?leadership|leadership (?:judgement|rating"
+    r"|grade)",
     re.IGNORECASE,
 )
 _OVERALL = re.compile(r"\boverall\b|overall effectiveness", re.IGNORECASE)

@@ -1116,3 +1116,29 @@ def test_one_grade_heading_makes_no_roundup(gazetteer: Gazetteer) -> None:
     )
     found = about(gazetteer, "Oldham children's services rated inadequate", text)
     assert found == [("Oldham", "inadequate", None)]
+
+
+def test_where_a_provider_is_or_whom_it_serves_is_a_place(gazetteer: Gazetteer) -> None:
+    for sentence in (
+        "Inspectors said the Leicester-based agency gave carers exceptional support.",
+        "The agency supports 80 foster families across the Midlands and Nottinghamshire.",
+        "The chief inspector told an audience in Westminster that 60 per cent of councils"
+        " are rated good.",
+    ):
+        found = about(
+            gazetteer,
+            "Independent fostering agency rated outstanding",
+            "An independent fostering agency has been rated outstanding by Ofsted.\n"
+            f"{sentence}\nInspectors praised its matching of children and carers.",
+        )
+        assert found == [], sentence
+
+
+def test_a_rating_for_leadership_is_a_sub_judgement(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Council wins challenge over Ofsted judgement",
+        "Luton Council's 'inadequate' rating for leadership has been revised to 'requires"
+        " improvement'.\nOfsted rated the council requires improvement to be good overall.\n",
+    )
+    assert found == [("Luton", "requires improvement", None)]
