@@ -105,6 +105,7 @@ _DEMOTE_BEFORE = re.compile(
     r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
     r"|support (?:offered|provided|given) by|backed by|with the help of|help from"
     r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
+    r"|competing with|compete with|competes with"
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by|on)"
@@ -276,6 +277,8 @@ _GRADE_HEADING = re.compile(
     rf"^(?:rated\s+|judged\s+)?['\"]?(?P<g>{GRADE_PATTERN})['\"]?\s*:?$", re.IGNORECASE
 )
 _SECTION_END = re.compile(r"^[^.!?]{1,60}$")
+# A roundup's heading with its grade: "Newcastle: good (2025)", "Reading - requires improvement".
+_HEADING_GRADE = re.compile(rf"\s*(?::|\s-)\s*['\"]?(?:{GRADE_PATTERN})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -425,6 +428,30 @@ def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[Au
     return tuple(matches)
 
 
+def _same_place(sentences: list[_Sentence], gazetteer: Gazetteer) -> None:
+    """A former authority named as its successor is, beside it, the successor: "Dorset
+    County Council" in a story that also says "Dorset" (not Cumbria beside Cumberland)."""
+    named = {m.authorities[0].code for s in sentences for m in s.mentions if m.authority}
+    for sentence in sentences:
+        if not any(m.authority is not None and m.authority.former for m in sentence.mentions):
+            continue
+        mentions = []
+        for mention in sentence.mentions:
+            former = mention.authority
+            if former is not None and former.former:
+                for code in former.succeeded_by:
+                    successor = gazetteer.by_code(code)
+                    if (
+                        successor is not None
+                        and code in named
+                        and former.name.startswith(successor.name + " ")
+                    ):
+                        mention = replace(mention, authorities=(successor,))
+                        break
+            mentions.append(mention)
+        sentence.mentions = tuple(mentions)
+
+
 def _sectioned(match: AuthorityMatch, section: str | None) -> AuthorityMatch:
     """The grade of a council named in a roundup's grade section is the section's; another
     grade its sentences give is the earlier one ("Hull, previously rated good")."""
@@ -447,6 +474,7 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
         found.append(_Sentence(index, sentence, mentions))
     _grade_sections(found)
+    _same_place(found, gazetteer)
     # Ambiguous names need context, or the same authority named unambiguously elsewhere.
     # A shared name ("Achieving for Children") vouches for its members' short names.
     named = {a.code for s in found for m in s.mentions if not m.ambiguous for a in m.authorities}
@@ -460,6 +488,8 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
                 or _has_context(s.text, m)
                 # A grade right after it, in a line naming other councils: a roundup's line.
                 or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
+                # A line opening with it, a colon and a grade: a roundup's heading.
+                or (m.start <= 2 and _HEADING_GRADE.match(s.text, m.end) is not None)
             )
     return found
 

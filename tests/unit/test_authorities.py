@@ -118,6 +118,26 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
         ),
         ("Children's services still inadequate, says report", [("inadequate", None)]),
         ("Inspectors said there were still outstanding concerns about drift.", []),
+        # a roundup line's grade with the earlier one after a comma
+        (
+            "Stockport: good, up from requires improvement.",
+            [("good", None), (None, "requires improvement")],
+        ),
+        ("Bolton: inadequate, unchanged since 2023.", [("inadequate", None)]),
+        # an earlier grade in a relative clause or "years after"
+        ("Council that was rated good 'misled inspectors'", [(None, "good")]),
+        (
+            "Ofsted rated the borough inadequate, two years after judging it good.",
+            [("inadequate", None), (None, "good")],
+        ),
+        # "good" before a plain noun is praise
+        ('The leader said: "These are good days for our children."', []),
+        ("The council received the second-highest rating.", [("good", None)]),
+        # the 2009 scale without a rating verb, in a sentence about the annual assessment
+        (
+            "Services in Devon are performing well, according to Ofsted's annual assessment.",
+            [("good", None)],
+        ),
         # the ends of the scale as an adjective of the council
         (
             "Commissioner sent in to inadequate Thurrock children's services",
@@ -1142,3 +1162,41 @@ def test_a_rating_for_leadership_is_a_sub_judgement(gazetteer: Gazetteer) -> Non
         " improvement'.\nOfsted rated the council requires improvement to be good overall.\n",
     )
     assert found == [("Luton", "requires improvement", None)]
+
+
+def test_a_roundups_heading_is_context_for_an_ambiguous_name(gazetteer: Gazetteer) -> None:
+    text = (
+        "Here is where councils in the North East stand at their latest inspection:\n"
+        "Gateshead: outstanding (2023)\n"
+        "Newcastle: good (2025)\n"
+        "Sunderland: good (2022)\n"
+    )
+    found = about(gazetteer, "How does your council compare? Ofsted grades for the region", text)
+    assert ("Newcastle upon Tyne", "good", None) in found
+
+
+def test_a_former_authority_named_as_its_successor_is_the_successor(
+    gazetteer: Gazetteer,
+) -> None:
+    """ "Somerset County Council" in a 2010 story that also says "Somerset" is Somerset (its
+    grade the successor's), unlike Cumbria in a story about Cumberland."""
+    found = about(
+        gazetteer,
+        "Ofsted annual ratings: Somerset and Devon both 'adequate'",
+        "Children's services in Somerset and Devon are adequate, Ofsted's annual assessment"
+        " says.\nSomerset County Council received the second-highest rating last year.\n"
+        "Somerset County Council was judged to be performing adequately this year.\n",
+    )
+    assert ("Somerset", "adequate", "good") in found
+
+
+def test_a_council_competed_with_is_not_the_subject(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Inspectors raise concerns over Norfolk's referrals",
+        "Ofsted has found delays in Norfolk County Council's child protection services.\n"
+        "Inspectors visited its duty teams in September.\n"
+        "The director said the county was competing with Suffolk for experienced staff.\n"
+        "The county was rated good at its last full inspection.\n",
+    )
+    assert found == [("Norfolk", "good", None)]
