@@ -861,7 +861,13 @@ def _grade_sentences(
     subject: str | None = None  # the council the last sentence naming one was about
     for sentence in sentences:
         if sentence.mentions:
-            codes = sentence.codes
+            # The councils it is about: not a helper, an employer or a place beside them.
+            codes = frozenset(
+                a.code
+                for m in sentence.mentions
+                if not _demoted(sentence, m)
+                for a in m.authorities
+            )
             if sentence.index in headings:
                 subject = headings[sentence.index]
             elif all(_demoted(sentence, m) for m in sentence.mentions):

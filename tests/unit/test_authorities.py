@@ -1200,3 +1200,20 @@ def test_a_council_competed_with_is_not_the_subject(gazetteer: Gazetteer) -> Non
         "The county was rated good at its last full inspection.\n",
     )
     assert found == [("Norfolk", "good", None)]
+
+
+def test_a_place_beside_the_council_keeps_the_story_on_it(gazetteer: Gazetteer) -> None:
+    """A sentence naming the council and a council it competes with (or a helper) goes on
+    about the council: a later "the county was rated" is its grade."""
+    found = about(
+        gazetteer,
+        "Inspectors raise concerns over Norfolk's referrals",
+        "Ofsted has found delays in Norfolk County Council's child protection services.\n"
+        "Inspectors visited its duty teams in September.\n"
+        "Staff praised the out-of-hours service.\n"
+        "Managers said caseloads had risen.\n"
+        "The director said recruitment in Norfolk was hard, competing with Suffolk for staff.\n"
+        "The findings will inform the next inspection.\n"
+        "The county was rated as performing adequately in last year's annual assessment.\n",
+    )
+    assert found == [("Norfolk", "adequate", None)]
