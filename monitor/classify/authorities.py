@@ -277,6 +277,14 @@ _GRADE_HEADING = re.compile(
     rf"^(?:rated\s+|judged\s+)?['\"]?(?P<g>{GRADE_PATTERN})['\"]?\s*:?$", re.IGNORECASE
 )
 _SECTION_END = re.compile(r"^[^.!?]{1,60}$")
+# In a roundup, a line about one council's inspection event: "Separately, Peterborough City
+# Council received a monitoring visit letter" gives it a section of its own.
+_INSPECTED_AFTER = re.compile(
+    r"(?:'s\s+(?:children's\s+)?services)?[^.;]{0,30}?\b(?:received|had|has had|was given"
+    r"|underwent|was subject to)\s+(?:a|an|its|their|another)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:monitoring visit|focused visit|inspection|joint targeted area inspection)",
+    re.IGNORECASE,
+)
 # A roundup's heading with its grade: "Newcastle: good (2025)", "Reading - requires improvement".
 _HEADING_GRADE = re.compile(rf"\s*(?::|\s-)\s*['\"]?(?:{GRADE_PATTERN})\b", re.IGNORECASE)
 
@@ -689,6 +697,12 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                 if _demoted(sentence, mention):
                     continue
                 if _paired(sentence, mention):
+                    candidate.heading = True
+                if (
+                    headings
+                    and len(sentence.codes) == 1
+                    and _INSPECTED_AFTER.match(sentence.text, mention.end)
+                ):
                     candidate.heading = True
                 if sentence.section is not None and len(mention.authorities) == 1:
                     # Named in a roundup's grade section: one of its subjects, with that grade.

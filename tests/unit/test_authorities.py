@@ -1217,3 +1217,18 @@ def test_a_place_beside_the_council_keeps_the_story_on_it(gazetteer: Gazetteer) 
         "The county was rated as performing adequately in last year's annual assessment.\n",
     )
     assert found == [("Norfolk", "adequate", None)]
+
+
+def test_a_roundups_line_about_one_councils_visit_makes_it_a_subject(gazetteer: Gazetteer) -> None:
+    text = (
+        "Four councils received their inspection results this month.\n"
+        "Stockport: good, up from requires improvement.\n"
+        "Wigan: requires improvement to be good.\n"
+        "Trafford: outstanding.\n"
+        "Oldham: inadequate.\n"
+        "Separately, Rochdale Borough Council received a focused visit letter, which found"
+        " steady progress.\n"
+        "Next month's results will include councils in Yorkshire.\n"
+    )
+    found = about(gazetteer, "Ofsted results round-up: Trafford stays outstanding", text)
+    assert ("Rochdale", None, None) in found
