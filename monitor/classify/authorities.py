@@ -670,6 +670,12 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
     several = not sentences[0].mentions and any(
         _SEVERAL.search(s.text) for s in sentences[: _LEAD_SENTENCES + 1]
     )
+    # A trust serving several councils named in the headline: each of them the story rates in
+    # a sentence of its own is a subject ("Kingston upon Thames was rated outstanding in March"
+    # in a story headed "... as Achieving for Children celebrates").
+    members = {
+        a.code for m in sentences[0].mentions if len(m.authorities) > 1 for a in m.authorities
+    }
     for sentence in sentences:
         if not sentence.mentions:
             # An opening sentence going on about it counts for it: "A study praised Gateshead
@@ -702,6 +708,13 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                     headings
                     and len(sentence.codes) == 1
                     and _INSPECTED_AFTER.match(sentence.text, mention.end)
+                ):
+                    candidate.heading = True
+                if (
+                    authority.code in members
+                    and len(sentence.codes) == 1
+                    and sentence.cued
+                    and _graded(sentence, mention)
                 ):
                     candidate.heading = True
                 if sentence.section is not None and len(mention.authorities) == 1:
@@ -869,7 +882,7 @@ def _grade_sentences(
     code = candidate.authority.code
     own: dict[int, list[Mention]] = defaultdict(list)
     for sentence, mention in candidate.sentences:
-        if not _demoted(sentence, mention):
+        if not _demoted(sentence, mention) and not _shared_for_another(sentence, mention, code):
             own[sentence.index].append(mention)
     found: list[tuple[_Sentence, list[GradeStatement], list[GradeStatement]]] = []
     subject: str | None = None  # the council the last sentence naming one was about
@@ -933,6 +946,17 @@ def _grade_sentences(
         if overall or subs:
             found.append((sentence, overall, subs))
     return found
+
+
+def _shared_for_another(sentence: _Sentence, mention: Mention, code: str) -> bool:
+    """Whether a shared name ("Achieving for Children") stands, in this sentence, for other
+    members than this council: the sentence names one of them on its own and not this one
+    ("Richmond children's services rated good as Achieving for Children celebrates")."""
+    if len(mention.authorities) < 2:
+        return False
+    members = {a.code for a in mention.authorities}
+    single = {m.authorities[0].code for m in sentence.mentions if len(m.authorities) == 1}
+    return code not in single and bool(single & members)
 
 
 def _unnamed(text: str, statement: GradeStatement) -> bool:

@@ -1232,3 +1232,28 @@ def test_a_roundups_line_about_one_councils_visit_makes_it_a_subject(gazetteer: 
     )
     found = about(gazetteer, "Ofsted results round-up: Trafford stays outstanding", text)
     assert ("Rochdale", None, None) in found
+
+
+def test_a_headline_trusts_other_council_rated_on_its_own_is_a_subject(
+    gazetteer: Gazetteer,
+) -> None:
+    """A trust serving several councils in the headline: another of them the story rates in
+    a sentence of its own is a subject, and the headline's grade beside the one it names is
+    not that other's."""
+    text = (
+        "The social enterprise now holds good or better grades in every borough it serves.\n"
+        "Children's services in Richmond upon Thames have been rated good by Ofsted.\n"
+        "Inspectors praised the borough's early help and its work with care leavers.\n"
+        "The council's lead member thanked staff for their work.\n"
+        "Social workers told inspectors that caseloads were manageable.\n"
+        "The borough was previously rated requires improvement.\n"
+        "Staff turnover has halved in two years.\n"
+        "Kingston upon Thames was rated outstanding in the spring.\n"
+    )
+    found = about(
+        gazetteer, "Richmond rated good as Achieving for Children marks its best year", text
+    )
+    assert found == [
+        ("Richmond upon Thames", "good", "requires improvement"),
+        ("Kingston upon Thames", "outstanding", None),
+    ]
