@@ -105,10 +105,14 @@ _DEMOTE_BEFORE = re.compile(
     r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
     r"|support (?:offered|provided|given) by|backed by|with the help of|help from"
     r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
+    r"|competing with|compete with|competes with"
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
     r"|agency|provider|hospital|prison|care home|unit|setting)s? (?:in|near|based in|run by|on)"
-    r"|(?:conference|summit|event|meeting|speech|festival|rally)s? (?:in|at|near)"
+    r"|(?:conference|summit|event|meeting|speech|festival|rally|audience)s? (?:in|at|near)"
+    # whom a provider serves: "supports 140 foster families across the North East and Kent"
+    r"|(?:famil(?:y|ies)|children|carers|households|homes|placements|people) (?:across"
+    r"|throughout)"
     r"|run jointly with|shared services? with|also|the same as|university of|including)"
     r"(?=\s)"
 )
@@ -129,6 +133,8 @@ _EMPLOYER_AFTER = re.compile(
 _DEMOTE_AFTER = re.compile(
     r"^(?:'s)?\s*(?:,\s*)?(?:police|constabulary|university"
     r"|cathedral|hospital|nhs|clinical commissioning|icb|integrated care)\b"
+    # where a provider is: "the Bristol-based agency"
+    r"|^-based\b"
     # a place: "on the Lincolnshire coast", "a Kent village"
     r"|^\s+(?:coast|coastline|countryside|village|villages|seaside|town of|market town)\b"
     r"|^[^.;]{0,30}"
@@ -166,7 +172,10 @@ _OTHER_PROVIDER = re.compile(
 )
 _SUB_JUDGEMENT = re.compile(
     r"help and protection|children in care|care leavers|leaving care|impact of leaders"
-    r"|experiences and progress|judgements\b|in every area|other judgements|looked-after",
+    r"|experiences and progress|judgements\b|in every area|other judgements|looked-after"
+    # the judgement of leaders by another name: "its 'inadequate' rating for leadership"
+    r"|(?:rating|grade|judgement) for (?:its |the )?leadership|leadership (?:judgement|rating"
+    r"|grade)",
     re.IGNORECASE,
 )
 _OVERALL = re.compile(r"\boverall\b|overall effectiveness", re.IGNORECASE)
@@ -261,6 +270,23 @@ _PAIRED = re.compile(
 )
 # Two names joined by "and" share the grade after the second ("Bolton and Wigan good").
 _AND = re.compile(r"\s*(?:and|&)\s*")
+# A roundup by grade: a line that is a grade alone ("Outstanding", "Rated requires
+# improvement") heads a section; a short line without a full stop ("What the grades mean")
+# that names no council ends it.
+_GRADE_HEADING = re.compile(
+    rf"^(?:rated\s+|judged\s+)?['\"]?(?P<g>{GRADE_PATTERN})['\"]?\s*:?$", re.IGNORECASE
+)
+_SECTION_END = re.compile(r"^[^.!?]{1,60}$")
+# In a roundup, a line about one council's inspection event: "Separately, Peterborough City
+# Council received a monitoring visit letter" gives it a section of its own.
+_INSPECTED_AFTER = re.compile(
+    r"(?:'s\s+(?:children's\s+)?services)?[^.;]{0,30}?\b(?:received|had|has had|was given"
+    r"|underwent|was subject to)\s+(?:a|an|its|their|another)\s+(?:[\w-]+\s+){0,2}?"
+    r"(?:monitoring visit|focused visit|inspection|joint targeted area inspection)",
+    re.IGNORECASE,
+)
+# A roundup's heading with its grade: "Newcastle: good (2025)", "Reading - requires improvement".
+_HEADING_GRADE = re.compile(rf"\s*(?::|\s-)\s*['\"]?(?:{GRADE_PATTERN})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -287,6 +313,7 @@ class _Sentence:
     _demoted: dict[int, bool] = field(default_factory=dict)
     _lower: str | None = None
     _pairs: dict[str, _Pair] | None = None
+    section: str | None = None  # the grade heading the section it lies in (`_GRADE_HEADING`)
 
     @property
     def pairs(self) -> dict[str, _Pair]:
@@ -374,6 +401,7 @@ class _Candidate:
     first: int = 10**9
     sentences: list[tuple[_Sentence, Mention]] = field(default_factory=list)
     heading: bool = False  # it has a section of its own in a roundup
+    section: str | None = None  # the grade of the roundup's section it is named in
 
 
 def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[AuthorityMatch, ...]:
@@ -401,10 +429,44 @@ def extract_authorities(title: str, text: str, gazetteer: Gazetteer) -> tuple[Au
         _match(candidate, sentences, codes, headings, main=i == 0 and single)
         for i, candidate in enumerate(about)
     ]
+    matches = [_sectioned(m, c.section) for m, c in zip(matches, about, strict=True)]
     counted = _counted_grade(sentences) if len(about) > 1 else None
     if counted is not None:
         matches = [m if m.grade else replace(m, grade=counted) for m in matches]
     return tuple(matches)
+
+
+def _same_place(sentences: list[_Sentence], gazetteer: Gazetteer) -> None:
+    """A former authority named as its successor is, beside it, the successor: "Dorset
+    County Council" in a story that also says "Dorset" (not Cumbria beside Cumberland)."""
+    named = {m.authorities[0].code for s in sentences for m in s.mentions if m.authority}
+    for sentence in sentences:
+        if not any(m.authority is not None and m.authority.former for m in sentence.mentions):
+            continue
+        mentions = []
+        for mention in sentence.mentions:
+            former = mention.authority
+            if former is not None and former.former:
+                for code in former.succeeded_by:
+                    successor = gazetteer.by_code(code)
+                    if (
+                        successor is not None
+                        and code in named
+                        and former.name.startswith(successor.name + " ")
+                    ):
+                        mention = replace(mention, authorities=(successor,))
+                        break
+            mentions.append(mention)
+        sentence.mentions = tuple(mentions)
+
+
+def _sectioned(match: AuthorityMatch, section: str | None) -> AuthorityMatch:
+    """The grade of a council named in a roundup's grade section is the section's; another
+    grade its sentences give is the earlier one ("Hull, previously rated good")."""
+    if section is None or match.grade == section:
+        return match
+    previous = match.grade or match.previous_grade
+    return replace(match, grade=section, previous_grade=None if previous == section else previous)
 
 
 def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
@@ -419,6 +481,8 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
     for index, sentence in enumerate([title, *lines]):
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
         found.append(_Sentence(index, sentence, mentions))
+    _grade_sections(found)
+    _same_place(found, gazetteer)
     # Ambiguous names need context, or the same authority named unambiguously elsewhere.
     # A shared name ("Achieving for Children") vouches for its members' short names.
     named = {a.code for s in found for m in s.mentions if not m.ambiguous for a in m.authorities}
@@ -432,8 +496,31 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
                 or _has_context(s.text, m)
                 # A grade right after it, in a line naming other councils: a roundup's line.
                 or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
+                # A line opening with it, a colon and a grade: a roundup's heading.
+                or (m.start <= 2 and _HEADING_GRADE.match(s.text, m.end) is not None)
             )
     return found
+
+
+def _grade_sections(sentences: list[_Sentence]) -> None:
+    """Mark the sentences of a roundup by grade with their section's grade: the lines after
+    a grade heading ("Requires improvement") up to the next heading or the end of the
+    sections. Two or more different grade headings make a roundup."""
+    grade: str | None = None
+    marked: list[_Sentence] = []
+    for sentence in sentences[1:]:
+        heading = _GRADE_HEADING.match(sentence.text)
+        if heading is not None:
+            grade = canonical(heading["g"])
+            continue
+        if grade is not None and not sentence.mentions and _SECTION_END.match(sentence.text):
+            grade = None
+        if grade is not None:
+            sentence.section = grade
+            marked.append(sentence)
+    if len({s.section for s in marked}) < 2:
+        for sentence in marked:
+            sentence.section = None
 
 
 def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
@@ -545,7 +632,12 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     text = sentence.text
     if _BOILERPLATE.match(text):
         return True
-    if sentence.names >= _LIST and sentence.index and not _paired(sentence, mention):
+    if (
+        sentence.names >= _LIST
+        and sentence.index
+        and sentence.section is None
+        and not _paired(sentence, mention)
+    ):
         return True
     after = text[mention.end :]
     if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
@@ -578,6 +670,12 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
     several = not sentences[0].mentions and any(
         _SEVERAL.search(s.text) for s in sentences[: _LEAD_SENTENCES + 1]
     )
+    # A trust serving several councils named in the headline: each of them the story rates in
+    # a sentence of its own is a subject ("Kingston upon Thames was rated outstanding in March"
+    # in a story headed "... as Achieving for Children celebrates").
+    members = {
+        a.code for m in sentences[0].mentions if len(m.authorities) > 1 for a in m.authorities
+    }
     for sentence in sentences:
         if not sentence.mentions:
             # An opening sentence going on about it counts for it: "A study praised Gateshead
@@ -606,6 +704,23 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                     continue
                 if _paired(sentence, mention):
                     candidate.heading = True
+                if (
+                    headings
+                    and len(sentence.codes) == 1
+                    and _INSPECTED_AFTER.match(sentence.text, mention.end)
+                ):
+                    candidate.heading = True
+                if (
+                    authority.code in members
+                    and len(sentence.codes) == 1
+                    and sentence.cued
+                    and _graded(sentence, mention)
+                ):
+                    candidate.heading = True
+                if sentence.section is not None and len(mention.authorities) == 1:
+                    # Named in a roundup's grade section: one of its subjects, with that grade.
+                    candidate.heading = True
+                    candidate.section = candidate.section or sentence.section
                 weight = _place_weight(sentence.index)
                 if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
@@ -767,13 +882,19 @@ def _grade_sentences(
     code = candidate.authority.code
     own: dict[int, list[Mention]] = defaultdict(list)
     for sentence, mention in candidate.sentences:
-        if not _demoted(sentence, mention):
+        if not _demoted(sentence, mention) and not _shared_for_another(sentence, mention, code):
             own[sentence.index].append(mention)
     found: list[tuple[_Sentence, list[GradeStatement], list[GradeStatement]]] = []
     subject: str | None = None  # the council the last sentence naming one was about
     for sentence in sentences:
         if sentence.mentions:
-            codes = sentence.codes
+            # The councils it is about: not a helper, an employer or a place beside them.
+            codes = frozenset(
+                a.code
+                for m in sentence.mentions
+                if not _demoted(sentence, m)
+                for a in m.authorities
+            )
             if sentence.index in headings:
                 subject = headings[sentence.index]
             elif all(_demoted(sentence, m) for m in sentence.mentions):
@@ -825,6 +946,17 @@ def _grade_sentences(
         if overall or subs:
             found.append((sentence, overall, subs))
     return found
+
+
+def _shared_for_another(sentence: _Sentence, mention: Mention, code: str) -> bool:
+    """Whether a shared name ("Achieving for Children") stands, in this sentence, for other
+    members than this council: the sentence names one of them on its own and not this one
+    ("Richmond children's services rated good as Achieving for Children celebrates")."""
+    if len(mention.authorities) < 2:
+        return False
+    members = {a.code for a in mention.authorities}
+    single = {m.authorities[0].code for m in sentence.mentions if len(m.authorities) == 1}
+    return code not in single and bool(single & members)
 
 
 def _unnamed(text: str, statement: GradeStatement) -> bool:

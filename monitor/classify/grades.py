@@ -43,7 +43,7 @@ _BEFORE_NOUN = re.compile(rf"(?<!\w){_Q}(?P<g>{_GRADE}){_Q}\s+{_NOUN}\b", re.IGN
 # "rated Wokingham Borough Council's children's services good", "rates the council
 # inadequate overall", "rated them good in all areas"
 _RATED_OBJECT = re.compile(
-    rf"\b(?:rate|rates|rated|rating|judge|judges|judged)\s+(?:(?:them|it)\s+|[^,.;]{{1,60}}?"
+    rf"\b(?:rate|rates|rated|rating|judge|judges|judged|judging)\s+(?:(?:them|it)\s+|[^,.;]{{1,60}}?"
     rf"\b(?:services?|council|authority|borough|trust)(?:\s+(?:in|at|of|for)\s+[^,.;]{{1,40}}?)?"
     rf"\s+)(?:as\s+)?{_Q}(?P<g>{_GRADE}){_Q}(?!\w)",
     re.IGNORECASE,
@@ -70,6 +70,13 @@ _PERFORMING = re.compile(
     r"(?P<g>performing\s+(?:excellently|well|adequately))\b",
     re.IGNORECASE,
 )
+# ... or without one in a sentence about the annual assessment: "Children's services in Dorset
+# are performing well, according to Ofsted's annual assessment".
+_PERFORMING_ASSESSED = re.compile(
+    r"\b(?:is|are|was|were)\s+(?P<g>performing\s+(?:excellently|well|adequately))\b",
+    re.IGNORECASE,
+)
+_ANNUAL = re.compile(r"\bannual (?:assessment|performance assessment|rating)", re.IGNORECASE)
 _PERFORMING_GRADES = {"excellently": "outstanding", "well": "good", "adequately": "adequate"}
 # "require improvement to be good" needs no verb: "Children's services in Hillingdon require
 # improvement", "services that require improvement".
@@ -80,7 +87,10 @@ _REQUIRES = re.compile(
 # judgements ("Torbay: requires improvement (previously inadequate)", "- Overall
 # effectiveness: good").
 _LISTED = re.compile(
-    rf"^[^:]{{1,80}}(?::|\s-)\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;)", re.IGNORECASE
+    rf"^[^:]{{1,80}}(?::|\s-)\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;"
+    # or the earlier grade after a comma: "Hull: good, up from requires improvement"
+    r"|,\s*(?:up from|down from|unchanged|previously|formerly|the same)\b)",
+    re.IGNORECASE,
 )
 # A list of the grades themselves ("one of four ratings: outstanding, good, requires
 # improvement or inadequate") rates nothing.
@@ -108,9 +118,11 @@ _REVERSED_TRANSITION = re.compile(
 )
 # "the inadequate-rated council"
 _HYPHEN_RATED = re.compile(rf"(?<!\w)(?P<g>{_GRADE})-(?:rated|graded)\b", re.IGNORECASE)
-# "the lowest possible rating", "the highest grade"
+# "the lowest possible rating", "the highest grade", "the second-highest rating" (good on
+# either scale; "second-lowest" is not one grade)
 _EXTREME = re.compile(
-    r"\b(?P<end>lowest|highest)\s+(?:possible\s+)?(?:ofsted\s+)?(?:grade|rating|judgement)",
+    r"(?<![\w-])(?P<end>lowest|highest|second[- ]highest)\s+(?:possible\s+)?(?:ofsted\s+)?"
+    r"(?:grade|rating|judgement)",
     re.IGNORECASE,
 )
 # Words that mark a grade as the earlier one.
@@ -123,6 +135,8 @@ _PREVIOUS_BEFORE = re.compile(
     r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit|rating"
     r"|grade|judgement)"
     r"|\blast visited|\byears? ago\b|\b(?:inspections?|visits?) at which\b"
+    # "three years after judging them good", "Council that was rated good 'misled inspectors'"
+    r"|\b(?:years?|months?) after\b|\b(?:council|authority|trust) (?:that|which) was\b"
     r"|\blast (?:rated|judged|graded|inspected)\b)"
     r"[^.;]{0,40}$",
     re.IGNORECASE,
@@ -162,6 +176,7 @@ _STRONG_BEFORE = re.compile(
 )
 _NOT_RATING_AFTER = re.compile(
     r"^['\"]?\s+(?:enough|practice|progress|relationships?|news|work|deal|reason|idea|start"
+    r"|days|times|things|signs?|people|ones|way|place|job|example|outcomes|quality"
     r"|as|for|and\s+(?:bad|evil))\b",
     re.IGNORECASE,
 )
@@ -252,6 +267,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         patterns.append(_ADJECTIVE)
     if "performing" in lowered:
         patterns.append(_PERFORMING)
+        if _ANNUAL.search(sentence):
+            patterns.append(_PERFORMING_ASSESSED)
     if "(" in sentence:
         patterns.append(_PARENTHESISED)
     for pattern in patterns:
@@ -262,7 +279,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
     for match in _TOP.finditer(sentence):
         spans.append((match.start(), match.end(), "outstanding"))
     for match in _EXTREME.finditer(sentence):
-        grade = "outstanding" if match["end"].lower() == "highest" else "inadequate"
+        end = match["end"].lower()
+        grade = {"highest": "outstanding", "lowest": "inadequate"}.get(end, "good")
         spans.append((match.start(), match.end(), grade))
     for match in _HYPHEN_RATED.finditer(sentence):
         spans.append((match.start("g"), match.end("g"), match["g"]))
@@ -274,7 +292,11 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         grade = canonical(word)
         after = sentence[end : end + 40]
         before = sentence[max(0, start - 60) : start]
-        if grade == "good" and _NOT_RATING_AFTER.match(after) and not _STRONG_BEFORE.search(before):
+        if (
+            sentence[start:end].lower() == "good"
+            and _NOT_RATING_AFTER.match(after)
+            and not _STRONG_BEFORE.search(before)
+        ):
             continue
         if grade == "outstanding" and _UNRESOLVED_AFTER.match(after):
             continue

@@ -118,6 +118,26 @@ def about(gazetteer: Gazetteer, title: str, text: str) -> list[tuple[str, str | 
         ),
         ("Children's services still inadequate, says report", [("inadequate", None)]),
         ("Inspectors said there were still outstanding concerns about drift.", []),
+        # a roundup line's grade with the earlier one after a comma
+        (
+            "Stockport: good, up from requires improvement.",
+            [("good", None), (None, "requires improvement")],
+        ),
+        ("Bolton: inadequate, unchanged since 2023.", [("inadequate", None)]),
+        # an earlier grade in a relative clause or "years after"
+        ("Council that was rated good 'misled inspectors'", [(None, "good")]),
+        (
+            "Ofsted rated the borough inadequate, two years after judging it good.",
+            [("inadequate", None), (None, "good")],
+        ),
+        # "good" before a plain noun is praise
+        ('The leader said: "These are good days for our children."', []),
+        ("The council received the second-highest rating.", [("good", None)]),
+        # the 2009 scale without a rating verb, in a sentence about the annual assessment
+        (
+            "Services in Devon are performing well, according to Ofsted's annual assessment.",
+            [("good", None)],
+        ),
         # the ends of the scale as an adjective of the council
         (
             "Commissioner sent in to inadequate Thurrock children's services",
@@ -1077,3 +1097,163 @@ def test_rated_comparisons_in_one_councils_story_are_not_subjects(gazetteer: Gaz
             gazetteer, "Council's children's services rated good as caseloads fall", opening + later
         )
         assert found == [("Salford", "good", "requires improvement")], later
+
+
+def test_a_roundup_by_grade_gives_each_sections_councils_its_grade(gazetteer: Gazetteer) -> None:
+    """Lines that are a grade alone head sections: every council a section names is a
+    subject with the section's grade, any other grade its sentences give the earlier one;
+    a short line naming no council ends the sections."""
+    text = (
+        "We look at how the councils of the North West stand after the latest inspections.\n"
+        "Ofsted has now inspected every council in the region under its current framework.\n"
+        "Outstanding\n"
+        "Trafford, top-rated since 2019, was last inspected in the spring.\n"
+        "Good\n"
+        "Wigan, Rochdale and Stockport are all good.\n"
+        "Salford, previously rated requires improvement, was praised for its front door.\n"
+        "Inadequate\n"
+        "Oldham's services, once judged good, are under an improvement notice.\n"
+        "About the grades\n"
+        "A lecturer at the University of Manchester said grades were a snapshot.\n"
+    )
+    found = about(gazetteer, "How do the North West's councils rate? Ofsted grades explained", text)
+    assert sorted(found) == [
+        ("Oldham", "inadequate", "good"),
+        ("Rochdale", "good", None),
+        ("Salford", "good", "requires improvement"),
+        ("Stockport", "good", None),
+        ("Trafford", "outstanding", None),
+        ("Wigan", "good", None),
+    ]
+
+
+def test_one_grade_heading_makes_no_roundup(gazetteer: Gazetteer) -> None:
+    text = (
+        "Oldham Council's children's services have been rated inadequate by Ofsted.\n"
+        "Inspectors found delays in child protection work.\n"
+        "Good\n"
+        "Trafford, a neighbour, has offered advice.\n"
+    )
+    found = about(gazetteer, "Oldham children's services rated inadequate", text)
+    assert found == [("Oldham", "inadequate", None)]
+
+
+def test_where_a_provider_is_or_whom_it_serves_is_a_place(gazetteer: Gazetteer) -> None:
+    for sentence in (
+        "Inspectors said the Leicester-based agency gave carers exceptional support.",
+        "The agency supports 80 foster families across the Midlands and Nottinghamshire.",
+        "The chief inspector told an audience in Westminster that 60 per cent of councils"
+        " are rated good.",
+    ):
+        found = about(
+            gazetteer,
+            "Independent fostering agency rated outstanding",
+            "An independent fostering agency has been rated outstanding by Ofsted.\n"
+            f"{sentence}\nInspectors praised its matching of children and carers.",
+        )
+        assert found == [], sentence
+
+
+def test_a_rating_for_leadership_is_a_sub_judgement(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Council wins challenge over Ofsted judgement",
+        "Luton Council's 'inadequate' rating for leadership has been revised to 'requires"
+        " improvement'.\nOfsted rated the council requires improvement to be good overall.\n",
+    )
+    assert found == [("Luton", "requires improvement", None)]
+
+
+def test_a_roundups_heading_is_context_for_an_ambiguous_name(gazetteer: Gazetteer) -> None:
+    text = (
+        "Here is where councils in the North East stand at their latest inspection:\n"
+        "Gateshead: outstanding (2023)\n"
+        "Newcastle: good (2025)\n"
+        "Sunderland: good (2022)\n"
+    )
+    found = about(gazetteer, "How does your council compare? Ofsted grades for the region", text)
+    assert ("Newcastle upon Tyne", "good", None) in found
+
+
+def test_a_former_authority_named_as_its_successor_is_the_successor(
+    gazetteer: Gazetteer,
+) -> None:
+    """ "Somerset County Council" in a 2010 story that also says "Somerset" is Somerset (its
+    grade the successor's), unlike Cumbria in a story about Cumberland."""
+    found = about(
+        gazetteer,
+        "Ofsted annual ratings: Somerset and Devon both 'adequate'",
+        "Children's services in Somerset and Devon are adequate, Ofsted's annual assessment"
+        " says.\nSomerset County Council received the second-highest rating last year.\n"
+        "Somerset County Council was judged to be performing adequately this year.\n",
+    )
+    assert ("Somerset", "adequate", "good") in found
+
+
+def test_a_council_competed_with_is_not_the_subject(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Inspectors raise concerns over Norfolk's referrals",
+        "Ofsted has found delays in Norfolk County Council's child protection services.\n"
+        "Inspectors visited its duty teams in September.\n"
+        "The director said the county was competing with Suffolk for experienced staff.\n"
+        "The county was rated good at its last full inspection.\n",
+    )
+    assert found == [("Norfolk", "good", None)]
+
+
+def test_a_place_beside_the_council_keeps_the_story_on_it(gazetteer: Gazetteer) -> None:
+    """A sentence naming the council and a council it competes with (or a helper) goes on
+    about the council: a later "the county was rated" is its grade."""
+    found = about(
+        gazetteer,
+        "Inspectors raise concerns over Norfolk's referrals",
+        "Ofsted has found delays in Norfolk County Council's child protection services.\n"
+        "Inspectors visited its duty teams in September.\n"
+        "Staff praised the out-of-hours service.\n"
+        "Managers said caseloads had risen.\n"
+        "The director said recruitment in Norfolk was hard, competing with Suffolk for staff.\n"
+        "The findings will inform the next inspection.\n"
+        "The county was rated as performing adequately in last year's annual assessment.\n",
+    )
+    assert found == [("Norfolk", "adequate", None)]
+
+
+def test_a_roundups_line_about_one_councils_visit_makes_it_a_subject(gazetteer: Gazetteer) -> None:
+    text = (
+        "Four councils received their inspection results this month.\n"
+        "Stockport: good, up from requires improvement.\n"
+        "Wigan: requires improvement to be good.\n"
+        "Trafford: outstanding.\n"
+        "Oldham: inadequate.\n"
+        "Separately, Rochdale Borough Council received a focused visit letter, which found"
+        " steady progress.\n"
+        "Next month's results will include councils in Yorkshire.\n"
+    )
+    found = about(gazetteer, "Ofsted results round-up: Trafford stays outstanding", text)
+    assert ("Rochdale", None, None) in found
+
+
+def test_a_headline_trusts_other_council_rated_on_its_own_is_a_subject(
+    gazetteer: Gazetteer,
+) -> None:
+    """A trust serving several councils in the headline: another of them the story rates in
+    a sentence of its own is a subject, and the headline's grade beside the one it names is
+    not that other's."""
+    text = (
+        "The social enterprise now holds good or better grades in every borough it serves.\n"
+        "Children's services in Richmond upon Thames have been rated good by Ofsted.\n"
+        "Inspectors praised the borough's early help and its work with care leavers.\n"
+        "The council's lead member thanked staff for their work.\n"
+        "Social workers told inspectors that caseloads were manageable.\n"
+        "The borough was previously rated requires improvement.\n"
+        "Staff turnover has halved in two years.\n"
+        "Kingston upon Thames was rated outstanding in the spring.\n"
+    )
+    found = about(
+        gazetteer, "Richmond rated good as Achieving for Children marks its best year", text
+    )
+    assert found == [
+        ("Richmond upon Thames", "good", "requires improvement"),
+        ("Kingston upon Thames", "outstanding", None),
+    ]
