@@ -52,7 +52,15 @@ class KeywordScorer:
         self._triggers = _triggers(
             {i: clauses[0] for i, clauses in self._clauses.items() if clauses}, common
         )
+        # Which clauses a sentence must still be checked for once a keyword's trigger is in
+        # it: a first clause of one-piece literals holds wherever its trigger piece does.
+        self._unproved = {
+            i: clauses[1:] if clauses and all(len(lit) == 1 for lit in clauses[0]) else clauses
+            for i, clauses in self._clauses.items()
+        }
+        # token -> the pieces it holds, and the keywords those pieces trigger
         self._memo: dict[str, frozenset[str]] = {}
+        self._triggered: dict[str, frozenset[int]] = {}
 
     def __call__(self, lowered: list[str]) -> list[list[float]]:
         """The weights of the keywords matching in each lower-cased sentence, summed in the
@@ -67,26 +75,31 @@ class KeywordScorer:
         return table
 
     def _in_sentence(self, line: str) -> set[int]:
-        memo, triggers = self._memo, self._triggers
-        present: set[str] = set().union(
-            *[memo[t] if t in memo else self._remember(t) for t in set(TOKEN.findall(line))]
-        )
-        candidates = set(self._everywhere).union(
-            *[triggers[piece] for piece in present if piece in triggers]
-        )
+        tokens = set(TOKEN.findall(line))
+        memo = self._memo
+        unknown = [t for t in tokens if t not in memo]
+        if unknown:
+            self._remember(unknown)
+        present = frozenset().union(*map(memo.__getitem__, tokens))
+        candidates = self._everywhere.union(*map(self._triggered.__getitem__, tokens))
         return {
             k
             for k in candidates
-            if all(any(map(present.issuperset, c)) for c in self._clauses[k])
+            if all(any(map(present.issuperset, c)) for c in self._unproved[k])
             and self._searches[k](line)
         }
 
-    def _remember(self, token: str) -> frozenset[str]:
-        if len(self._memo) >= _MEMO_LIMIT:
+    def _remember(self, tokens: list[str]) -> None:
+        if len(self._memo) + len(tokens) > _MEMO_LIMIT:
             self._memo.clear()
-        pieces = frozenset(p for p in self._pieces if p in token)
-        self._memo[token] = pieces
-        return pieces
+            self._triggered.clear()
+        triggers = self._triggers
+        for token in tokens:
+            pieces = frozenset(p for p in self._pieces if p in token)
+            self._memo[token] = pieces
+            self._triggered[token] = frozenset().union(
+                *[triggers[p] for p in pieces if p in triggers]
+            )
 
     def _add_whole_text(self, lowered: list[str], found: list[set[int]]) -> None:
         """Matches over the sentences joined by newlines, each counted in the sentence where

@@ -85,7 +85,7 @@ class RelevanceSignals:
 
 
 def _count(pattern: re.Pattern[str], text: str) -> int:
-    return sum(1 for _ in pattern.finditer(text))
+    return len(pattern.findall(text))  # one list, made in C: faster than counting finditer
 
 
 def _sentences_of(starts: list[int], line_starts: list[int]) -> set[int]:

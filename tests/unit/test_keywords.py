@@ -105,6 +105,7 @@ def test_a_full_memo_starts_again() -> None:
     book = load_themes(THEMES)
     scorer = KeywordScorer(book)
     scorer._memo.update({f"t{i}": frozenset() for i in range(60_000)})
+    scorer._triggered.update({f"t{i}": frozenset() for i in range(60_000)})
     lowered = sentences(*articles()[0])
     assert scorer(lowered) == reference_table(book, lowered)
     assert len(scorer._memo) < 1_000
