@@ -125,12 +125,23 @@ _EXTREME = re.compile(
     r"(?:grade|rating|judgement)",
     re.IGNORECASE,
 )
+# A grade left behind: "has shaken off the inadequate rating it has carried since 2011".
+_SHED = (
+    r"\bshak(?:e|es|en|ing) off|\bshed(?:s|ding)?\b|\b(?:left|leaves?|leaving) behind"
+    r"|\bescap(?:e|es|ed|ing)\b|\bthrown off|\bthrew off|\bcast off"
+)
+# A non-restrictive relative clause about an earlier inspection: "Kirklees, which was rated
+# inadequate in 2016, was judged good" (its grades are earlier ones; the main clause's is new).
+_EARLIER_CLAUSE = re.compile(
+    r",\s*(?:which|who)\s+(?:was|were|had been|had previously been)\s+[^,.;()]{3,160}?,",
+    re.IGNORECASE,
+)
 # Words that mark a grade as the earlier one.
 _PREVIOUS_BEFORE = re.compile(
     r"(?:previously|formerly|before that|up from|down from|falling from|fell from|dropping from"
     r"|moved from|improved from|no longer|out of|improvement on|after being|had been"
     r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
-    r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
+    rf"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of|{_SHED}"
     r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
     r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit|rating"
     r"|grade|judgement)"
@@ -149,7 +160,8 @@ _PREVIOUS_OPENING = re.compile(
     re.IGNORECASE,
 )
 _SUPERSEDED_BEFORE = re.compile(
-    r"(?:no longer|out of|\blos[et]s?\b|\blosing\b|stripped of|up from|down from|improved from"
+    rf"(?:no longer|out of|\blos[et]s?\b|\blosing\b|stripped of|{_SHED}"
+    r"|up from|down from|improved from"
     r"|moved from|falling from|fell from|dropping from|dropped from|slipped from)[^.;]{0,40}$",
     re.IGNORECASE,
 )
@@ -286,6 +298,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         spans.append((match.start("g"), match.end("g"), match["g"]))
 
     earlier = _PREVIOUS_OPENING.match(sentence) is not None
+    clauses = [m.span() for m in _EARLIER_CLAUSE.finditer(sentence)] if "," in sentence else []
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue
@@ -305,9 +318,15 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         if word.lower() == "poor" and not re.search(r"\b(?:rated|judged|as)\s+$", before):
             continue
         taken.append((start, end))
+        inside = any(s <= start and end <= e for s, e in clauses)
+        # After such a clause, only the words since its close bear on the main clause's grade.
+        closed = [e for s, e in clauses if e <= start and start - e <= 60]
+        if closed and not inside:
+            before = sentence[max(closed) : start]
         kept = _KEPT_BEFORE.search(before) is not None
-        if not kept and (
-            earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after)
+        if inside or (
+            not kept
+            and (earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after))
         ):
             superseded = bool(_SUPERSEDED_BEFORE.search(before))
             found.append(GradeStatement(start, end, None, grade, superseded))

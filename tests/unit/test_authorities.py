@@ -1257,3 +1257,35 @@ def test_a_headline_trusts_other_council_rated_on_its_own_is_a_subject(
         ("Richmond upon Thames", "good", "requires improvement"),
         ("Kingston upon Thames", "outstanding", None),
     ]
+
+
+def test_a_which_clause_holds_earlier_grades(gazetteer: Gazetteer) -> None:
+    sentence = (
+        "Barnsley, which was rated inadequate in 2015 and requires improvement at its last"
+        " full inspection, was judged good in a report out this week"
+    )
+    assert [(g.grade, g.previous) for g in find_grades(sentence)] == [
+        (None, "inadequate"),
+        (None, "requires improvement"),
+        ("good", None),
+    ]
+    sentence = "Wigan, which was rated inadequate in 2020, moved up to requires improvement"
+    assert [(g.grade, g.previous) for g in find_grades(sentence)] == [
+        (None, "inadequate"),
+        ("requires improvement", None),
+    ]
+    assert about(
+        gazetteer,
+        "Wigan children's services improve",
+        "Wigan Council, which had been rated inadequate in 2019, has been judged good by Ofsted.",
+    ) == [("Wigan", "good", "inadequate")]
+
+
+def test_a_grade_shaken_off_is_the_earlier_one() -> None:
+    for verb in ("shaken off", "shed", "left behind", "lost", "escaped"):
+        sentence = f"The council has {verb} the inadequate rating it has carried since 2014"
+        assert [(g.grade, g.previous, g.superseded) for g in find_grades(sentence)] == [
+            (None, "inadequate", True)
+        ], verb
+    kept = "The council failed to shake off its inadequate rating"
+    assert [(g.grade, g.previous) for g in find_grades(kept)] == [("inadequate", None)]
