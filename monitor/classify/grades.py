@@ -132,7 +132,7 @@ _SHED = (
 )
 # A non-restrictive relative clause about an earlier inspection: "Kirklees, which was rated
 # inadequate in 2016, was judged good" (its grades are earlier ones; the main clause's is new).
-_EARLIER_CLAUSE = re.compile(
+EARLIER_CLAUSE = re.compile(
     r",\s*(?:which|who)\s+(?:was|were|had been|had previously been)\s+[^,.;()]{3,160}?,",
     re.IGNORECASE,
 )
@@ -298,7 +298,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         spans.append((match.start("g"), match.end("g"), match["g"]))
 
     earlier = _PREVIOUS_OPENING.match(sentence) is not None
-    clauses = [m.span() for m in _EARLIER_CLAUSE.finditer(sentence)] if "," in sentence else []
+    clauses = [m.span() for m in EARLIER_CLAUSE.finditer(sentence)] if "," in sentence else []
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue

@@ -1289,3 +1289,13 @@ def test_a_grade_shaken_off_is_the_earlier_one() -> None:
         ], verb
     kept = "The council failed to shake off its inadequate rating"
     assert [(g.grade, g.previous) for g in find_grades(kept)] == [("inadequate", None)]
+
+
+def test_a_which_clause_does_not_part_a_council_from_its_main_verb(gazetteer: Gazetteer) -> None:
+    text = (
+        "Wigan, which was rated inadequate in 2021, moved up to requires improvement to be"
+        " good, while Bolton was judged outstanding."
+    )
+    found = dict((n, (g, p)) for n, g, p in about(gazetteer, "North West results", text))
+    assert found["Wigan"] == ("requires improvement", "inadequate")
+    assert found["Bolton"] == ("outstanding", None)
