@@ -67,13 +67,13 @@ _ADJECTIVE = re.compile(
 _PERFORMING = re.compile(
     r"\b(?:rated|judged|assessed|graded|deemed|found|ranked)\s+"
     r"(?:(?:[^,.;]{1,40}?\s+)?(?:as|to\s+be)\s+)?"
-    r"(?P<g>performing\s+(?:excellently|well|adequately))\b",
+    rf"{_Q}(?P<g>performing\s+(?:excellently|well|adequately))\b",
     re.IGNORECASE,
 )
 # ... or without one in a sentence about the annual assessment: "Children's services in Dorset
 # are performing well, according to Ofsted's annual assessment".
 _PERFORMING_ASSESSED = re.compile(
-    r"\b(?:is|are|was|were)\s+(?P<g>performing\s+(?:excellently|well|adequately))\b",
+    rf"\b(?:is|are|was|were)\s+{_Q}(?P<g>performing\s+(?:excellently|well|adequately))\b",
     re.IGNORECASE,
 )
 _ANNUAL = re.compile(r"\bannual (?:assessment|performance assessment|rating)", re.IGNORECASE)
@@ -203,6 +203,15 @@ _NEGATED_BEFORE = re.compile(
 )
 
 
+# A sentence that explains a scale states no council's grade: "A score of four means performing
+# excellently, three performing well, two performing adequately and one performing poorly".
+_SCALE = re.compile(
+    r"\b(?:score|grade|rating|mark) of (?:one|two|three|four|[1-4])\s+(?:means|indicates"
+    r"|stands for|is given for)\b",
+    re.IGNORECASE,
+)
+
+
 # Every pattern below needs one of these: most sentences have none.
 _GRADE_WORDS = (
     "outstanding",
@@ -255,6 +264,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
     """The ratings stated in a sentence, in order; overlapping finds are merged."""
     lowered = sentence.lower()
     if not any(word in lowered for word in _GRADE_WORDS):
+        return []
+    if " of " in lowered and _SCALE.search(sentence):
         return []
     found: list[GradeStatement] = []
     taken: list[tuple[int, int]] = []

@@ -1299,3 +1299,20 @@ def test_a_which_clause_does_not_part_a_council_from_its_main_verb(gazetteer: Ga
     found = dict((n, (g, p)) for n, g, p in about(gazetteer, "North West results", text))
     assert found["Wigan"] == ("requires improvement", "inadequate")
     assert found["Bolton"] == ("outstanding", None)
+
+
+def test_a_sentence_explaining_a_score_scale_states_no_grade() -> None:
+    sentence = (
+        "A score of four means performing excellently, three performing well, two performing"
+        " adequately and one performing poorly."
+    )
+    assert find_grades(sentence) == []
+    assert find_grades("Hull was judged to be performing poorly in the annual assessment.")
+
+
+def test_a_quoted_performing_grade_is_a_grade() -> None:
+    sentence = (
+        'Children\'s services in Hull are "performing well", according to the annual'
+        ' performance assessment, while York has been judged to be "performing adequately".'
+    )
+    assert [g.grade for g in find_grades(sentence)] == ["good", "adequate"]
