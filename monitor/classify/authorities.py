@@ -114,7 +114,9 @@ _DEMOTE_BEFORE = re.compile(
     # whom a provider serves: "supports 140 foster families across the North East and Kent"
     r"|(?:famil(?:y|ies)|children|carers|households|homes|placements|people) (?:across"
     r"|throughout)"
-    r"|run jointly with|shared services? with|also|the same as|university of|including)"
+    r"|run jointly with|shared services? with|also|the same as|universit(?:y|ies) of|including"
+    # a span of places, not one council: "councils from Cumbria to Kent"
+    r"|(?:councils|authorities|areas|places) (?:ranging )?from)"
     r"(?=\s)"
 )
 # A speaker's employer: "director of children's services at Hampshire", "the leader of

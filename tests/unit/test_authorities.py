@@ -1316,3 +1316,12 @@ def test_a_quoted_performing_grade_is_a_grade() -> None:
         ' performance assessment, while York has been judged to be "performing adequately".'
     )
     assert [g.grade for g in find_grades(sentence)] == ["good", "adequate"]
+
+
+def test_a_span_of_places_and_a_universitys_city_are_not_subjects(gazetteer: Gazetteer) -> None:
+    text = (
+        "Ofsted's chief inspector said reports were too long. I led inspections of children's"
+        " services in councils from Devon to Cumbria. The study, by researchers at the"
+        " universities of Leeds and Sheffield, analysed every inspection."
+    )
+    assert about(gazetteer, "Inspection reports are too long, says former inspector", text) == []
