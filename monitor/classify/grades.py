@@ -345,4 +345,12 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             current = bool(_CURRENT_BEFORE.search(before))
             found.append(GradeStatement(start, end, grade, None, current=current))
     found.sort(key=lambda g: g.start)
+    if clauses and len(found) >= 2 and all(g.grade is None for g in found):
+        # "Bury, which was judged inadequate in 2021 and requires improvement last year, has
+        # had monitoring visits": with no grade in the main clause, the last of a clause's
+        # run of grades is the latest one.
+        last, prior = found[-1], found[-2]
+        span = next((c for c in clauses if c[0] <= prior.start and last.end <= c[1]), None)
+        if span is not None and not last.superseded and last.previous and prior.previous:
+            found[-1] = GradeStatement(last.start, last.end, last.previous, prior.previous)
     return found

@@ -1325,3 +1325,14 @@ def test_a_span_of_places_and_a_universitys_city_are_not_subjects(gazetteer: Gaz
         " universities of Leeds and Sheffield, analysed every inspection."
     )
     assert about(gazetteer, "Inspection reports are too long, says former inspector", text) == []
+
+
+def test_a_which_clause_run_of_grades_ends_at_the_latest() -> None:
+    sentence = (
+        "Rochdale, which was judged inadequate in 2018 and requires improvement to be good"
+        " last year, has had regular monitoring visits."
+    )
+    assert [(g.grade, g.previous) for g in find_grades(sentence)] == [
+        (None, "inadequate"),
+        ("requires improvement", "inadequate"),
+    ]
