@@ -34,6 +34,7 @@ from dataclasses import dataclass, field, replace
 
 from monitor.classify.gazetteer import Authority, Gazetteer, Mention
 from monitor.classify.grades import (
+    EARLIER_CLAUSE,
     GRADE_PATTERN,
     GradeStatement,
     canonical,
@@ -113,7 +114,9 @@ _DEMOTE_BEFORE = re.compile(
     # whom a provider serves: "supports 140 foster families across the North East and Kent"
     r"|(?:famil(?:y|ies)|children|carers|households|homes|placements|people) (?:across"
     r"|throughout)"
-    r"|run jointly with|shared services? with|also|the same as|university of|including)"
+    r"|run jointly with|shared services? with|also|the same as|universit(?:y|ies) of|including"
+    # a span of places, not one council: "councils from Cumbria to Kent"
+    r"|(?:councils|authorities|areas|places) (?:ranging )?from)"
     r"(?=\s)"
 )
 # A speaker's employer: "director of children's services at Hampshire", "the leader of
@@ -986,7 +989,9 @@ def _nearest_is_mine(
 
     def distance(m: Mention) -> int:
         if m.end <= statement.start:
-            return statement.start - m.end
+            # "X, which was rated inadequate in 2022, moved up to ...": the clause is not a gap
+            gap = text[m.end : statement.start]
+            return len(EARLIER_CLAUSE.sub("", gap)) if "," in gap else len(gap)
         if ";" in text[statement.end : m.start]:
             return len(text)  # "X moved to good; Y is rated ...": Y's clause is its own
         return (m.start - statement.end) * 2  # a name after the grade binds less

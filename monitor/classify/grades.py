@@ -67,13 +67,13 @@ _ADJECTIVE = re.compile(
 _PERFORMING = re.compile(
     r"\b(?:rated|judged|assessed|graded|deemed|found|ranked)\s+"
     r"(?:(?:[^,.;]{1,40}?\s+)?(?:as|to\s+be)\s+)?"
-    r"(?P<g>performing\s+(?:excellently|well|adequately))\b",
+    rf"{_Q}(?P<g>performing\s+(?:excellently|well|adequately))\b",
     re.IGNORECASE,
 )
 # ... or without one in a sentence about the annual assessment: "Children's services in Dorset
 # are performing well, according to Ofsted's annual assessment".
 _PERFORMING_ASSESSED = re.compile(
-    r"\b(?:is|are|was|were)\s+(?P<g>performing\s+(?:excellently|well|adequately))\b",
+    rf"\b(?:is|are|was|were)\s+{_Q}(?P<g>performing\s+(?:excellently|well|adequately))\b",
     re.IGNORECASE,
 )
 _ANNUAL = re.compile(r"\bannual (?:assessment|performance assessment|rating)", re.IGNORECASE)
@@ -125,12 +125,23 @@ _EXTREME = re.compile(
     r"(?:grade|rating|judgement)",
     re.IGNORECASE,
 )
+# A grade left behind: "has shaken off the inadequate rating it has carried since 2011".
+_SHED = (
+    r"\bshak(?:e|es|en|ing) off|\bshed(?:s|ding)?\b|\b(?:left|leaves?|leaving) behind"
+    r"|\bescap(?:e|es|ed|ing)\b|\bthrown off|\bthrew off|\bcast off"
+)
+# A non-restrictive relative clause about an earlier inspection: "Kirklees, which was rated
+# inadequate in 2016, was judged good" (its grades are earlier ones; the main clause's is new).
+EARLIER_CLAUSE = re.compile(
+    r",\s*(?:which|who)\s+(?:was|were|had been|had previously been)\s+[^,.;()]{3,160}?,",
+    re.IGNORECASE,
+)
 # Words that mark a grade as the earlier one.
 _PREVIOUS_BEFORE = re.compile(
     r"(?:previously|formerly|before that|up from|down from|falling from|fell from|dropping from"
     r"|moved from|improved from|no longer|out of|improvement on|after being|had been"
     r"|having been|after (?:they|it) (?:were|was|had been)|\bonce|last year|drop from"
-    r"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of"
+    rf"|dropped from|slipped from|down on|\blos[et]s?\b|\blosing\b|stripped of|{_SHED}"
     r"|(?<!since its )(?<!since the )(?<!since their )(?<!since )"
     r"\b(?:last|previous|prior|earlier) (?:full |standard |ilacs )?(?:inspection|visit|rating"
     r"|grade|judgement)"
@@ -149,7 +160,8 @@ _PREVIOUS_OPENING = re.compile(
     re.IGNORECASE,
 )
 _SUPERSEDED_BEFORE = re.compile(
-    r"(?:no longer|out of|\blos[et]s?\b|\blosing\b|stripped of|up from|down from|improved from"
+    rf"(?:no longer|out of|\blos[et]s?\b|\blosing\b|stripped of|{_SHED}"
+    r"|up from|down from|improved from"
     r"|moved from|falling from|fell from|dropping from|dropped from|slipped from)[^.;]{0,40}$",
     re.IGNORECASE,
 )
@@ -188,6 +200,15 @@ _UNRESOLVED_AFTER = re.compile(
 )
 _NEGATED_BEFORE = re.compile(
     r"\b(?:not|never|isn't|wasn't|hasn't|haven't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
+)
+
+
+# A sentence that explains a scale states no council's grade: "A score of four means performing
+# excellently, three performing well, two performing adequately and one performing poorly".
+_SCALE = re.compile(
+    r"\b(?:score|grade|rating|mark) of (?:one|two|three|four|[1-4])\s+(?:means|indicates"
+    r"|stands for|is given for)\b",
+    re.IGNORECASE,
 )
 
 
@@ -244,6 +265,8 @@ def find_grades(sentence: str) -> list[GradeStatement]:
     lowered = sentence.lower()
     if not any(word in lowered for word in _GRADE_WORDS):
         return []
+    if " of " in lowered and _SCALE.search(sentence):
+        return []
     found: list[GradeStatement] = []
     taken: list[tuple[int, int]] = []
 
@@ -286,6 +309,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         spans.append((match.start("g"), match.end("g"), match["g"]))
 
     earlier = _PREVIOUS_OPENING.match(sentence) is not None
+    clauses = [m.span() for m in EARLIER_CLAUSE.finditer(sentence)] if "," in sentence else []
     for start, end, word in sorted(spans):
         if not free(start, end):
             continue
@@ -305,9 +329,15 @@ def find_grades(sentence: str) -> list[GradeStatement]:
         if word.lower() == "poor" and not re.search(r"\b(?:rated|judged|as)\s+$", before):
             continue
         taken.append((start, end))
+        inside = any(s <= start and end <= e for s, e in clauses)
+        # After such a clause, only the words since its close bear on the main clause's grade.
+        closed = [e for s, e in clauses if e <= start and start - e <= 60]
+        if closed and not inside:
+            before = sentence[max(closed) : start]
         kept = _KEPT_BEFORE.search(before) is not None
-        if not kept and (
-            earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after)
+        if inside or (
+            not kept
+            and (earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after))
         ):
             superseded = bool(_SUPERSEDED_BEFORE.search(before))
             found.append(GradeStatement(start, end, None, grade, superseded))
@@ -315,4 +345,12 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             current = bool(_CURRENT_BEFORE.search(before))
             found.append(GradeStatement(start, end, grade, None, current=current))
     found.sort(key=lambda g: g.start)
+    if clauses and len(found) >= 2 and all(g.grade is None for g in found):
+        # "Bury, which was judged inadequate in 2021 and requires improvement last year, has
+        # had monitoring visits": with no grade in the main clause, the last of a clause's
+        # run of grades is the latest one.
+        last, prior = found[-1], found[-2]
+        span = next((c for c in clauses if c[0] <= prior.start and last.end <= c[1]), None)
+        if span is not None and not last.superseded and last.previous and prior.previous:
+            found[-1] = GradeStatement(last.start, last.end, last.previous, prior.previous)
     return found

@@ -1257,3 +1257,82 @@ def test_a_headline_trusts_other_council_rated_on_its_own_is_a_subject(
         ("Richmond upon Thames", "good", "requires improvement"),
         ("Kingston upon Thames", "outstanding", None),
     ]
+
+
+def test_a_which_clause_holds_earlier_grades(gazetteer: Gazetteer) -> None:
+    sentence = (
+        "Barnsley, which was rated inadequate in 2015 and requires improvement at its last"
+        " full inspection, was judged good in a report out this week"
+    )
+    assert [(g.grade, g.previous) for g in find_grades(sentence)] == [
+        (None, "inadequate"),
+        (None, "requires improvement"),
+        ("good", None),
+    ]
+    sentence = "Wigan, which was rated inadequate in 2020, moved up to requires improvement"
+    assert [(g.grade, g.previous) for g in find_grades(sentence)] == [
+        (None, "inadequate"),
+        ("requires improvement", None),
+    ]
+    assert about(
+        gazetteer,
+        "Wigan children's services improve",
+        "Wigan Council, which had been rated inadequate in 2019, has been judged good by Ofsted.",
+    ) == [("Wigan", "good", "inadequate")]
+
+
+def test_a_grade_shaken_off_is_the_earlier_one() -> None:
+    for verb in ("shaken off", "shed", "left behind", "lost", "escaped"):
+        sentence = f"The council has {verb} the inadequate rating it has carried since 2014"
+        assert [(g.grade, g.previous, g.superseded) for g in find_grades(sentence)] == [
+            (None, "inadequate", True)
+        ], verb
+    kept = "The council failed to shake off its inadequate rating"
+    assert [(g.grade, g.previous) for g in find_grades(kept)] == [("inadequate", None)]
+
+
+def test_a_which_clause_does_not_part_a_council_from_its_main_verb(gazetteer: Gazetteer) -> None:
+    text = (
+        "Wigan, which was rated inadequate in 2021, moved up to requires improvement to be"
+        " good, while Bolton was judged outstanding."
+    )
+    found = dict((n, (g, p)) for n, g, p in about(gazetteer, "North West results", text))
+    assert found["Wigan"] == ("requires improvement", "inadequate")
+    assert found["Bolton"] == ("outstanding", None)
+
+
+def test_a_sentence_explaining_a_score_scale_states_no_grade() -> None:
+    sentence = (
+        "A score of four means performing excellently, three performing well, two performing"
+        " adequately and one performing poorly."
+    )
+    assert find_grades(sentence) == []
+    assert find_grades("Hull was judged to be performing poorly in the annual assessment.")
+
+
+def test_a_quoted_performing_grade_is_a_grade() -> None:
+    sentence = (
+        'Children\'s services in Hull are "performing well", according to the annual'
+        ' performance assessment, while York has been judged to be "performing adequately".'
+    )
+    assert [g.grade for g in find_grades(sentence)] == ["good", "adequate"]
+
+
+def test_a_span_of_places_and_a_universitys_city_are_not_subjects(gazetteer: Gazetteer) -> None:
+    text = (
+        "Ofsted's chief inspector said reports were too long. I led inspections of children's"
+        " services in councils from Devon to Cumbria. The study, by researchers at the"
+        " universities of Leeds and Sheffield, analysed every inspection."
+    )
+    assert about(gazetteer, "Inspection reports are too long, says former inspector", text) == []
+
+
+def test_a_which_clause_run_of_grades_ends_at_the_latest() -> None:
+    sentence = (
+        "Rochdale, which was judged inadequate in 2018 and requires improvement to be good"
+        " last year, has had regular monitoring visits."
+    )
+    assert [(g.grade, g.previous) for g in find_grades(sentence)] == [
+        (None, "inadequate"),
+        ("requires improvement", "inadequate"),
+    ]
