@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from monitor.classify.gazetteer import Gazetteer
@@ -101,33 +101,87 @@ class Evaluation:
 GoldPair = tuple[str | None, str | None]  # (the council's code, its labelled grade)
 
 
-def evaluate_authorities(
-    pairs: Sequence[tuple[Sequence[GoldPair], Sequence[AuthorityMatch]]], gazetteer: Gazetteer
-) -> AuthorityScores:
-    """`pairs` of (gold, predicted) per labelled article. A council found counts for a label
-    naming the same area: a former authority ("Somerset County Council" in a 2011 story) for
-    its successor ("Somerset"). A label whose name is not in the gazetteer is missed."""
+@dataclass(frozen=True)
+class CouncilMatching:
+    """One article's labelled councils against those found: the pairs, the labels nobody
+    found, and the councils found that no label names."""
+
+    matched: tuple[tuple[GoldPair, AuthorityMatch], ...]
+    missed: tuple[GoldPair, ...]
+    extra: tuple[AuthorityMatch, ...]
+
+
+def match_councils(
+    gold: Sequence[GoldPair], predicted: Sequence[AuthorityMatch], gazetteer: Gazetteer
+) -> CouncilMatching:
+    """A council found matches a label naming the same area: a former authority ("Somerset
+    County Council" in a 2011 story) its successor ("Somerset"). A label whose name is not
+    in the gazetteer is missed."""
 
     def area(code: str) -> frozenset[str]:
         return frozenset(a.code for a in gazetteer.current_for(code)) or frozenset({code})
 
+    unmatched = list(predicted)
+    matched: list[tuple[GoldPair, AuthorityMatch]] = []
+    missed: list[GoldPair] = []
+    for label in gold:
+        code = label[0]
+        found = None
+        if code is not None:
+            found = next((p for p in unmatched if area(p.code) & area(code)), None)
+        if found is None:
+            missed.append(label)
+        else:
+            matched.append((label, found))
+            unmatched.remove(found)
+    return CouncilMatching(tuple(matched), tuple(missed), tuple(unmatched))
+
+
+def evaluate_authorities(
+    pairs: Sequence[tuple[Sequence[GoldPair], Sequence[AuthorityMatch]]], gazetteer: Gazetteer
+) -> AuthorityScores:
+    """`pairs` of (gold, predicted) per labelled article, matched by `match_councils`."""
     tp = fp = fn = grade_pairs = right = 0
     for gold, predicted in pairs:
-        unmatched = list(predicted)
-        for code, grade in gold:
-            found = None
-            if code is not None:
-                found = next((p for p in unmatched if area(p.code) & area(code)), None)
-            if found is None:
-                fn += 1
-            else:
-                tp += 1
-                unmatched.remove(found)
+        matching = match_councils(gold, predicted, gazetteer)
+        tp, fn, fp = tp + len(matching.matched), fn + len(matching.missed), fp + len(matching.extra)
+        graded = [(label, None) for label in matching.missed] + list(matching.matched)
+        for (_, grade), found in graded:
             if grade is not None:
                 grade_pairs += 1
                 right += int(found is not None and found.grade == grade)
-        fp += len(unmatched)
     return AuthorityScores(len(pairs), scores(tp, fp, fn), grade_pairs, right)
+
+
+def council_mistakes(
+    article: str, names: Mapping[str | None, str], matching: CouncilMatching
+) -> list[Mistake]:
+    """`monitor eval --errors` for one article's councils: those found that no label names
+    (`wrong`), labels nobody found (`missed`, named as labelled: `names` maps a label's code
+    to its name), and councils found with another grade than the label's (`wrong grade`)."""
+    found = [
+        Mistake(
+            "councils", "wrong", f"{article} -- {m.name} ({m.grade or 'no grade'})", (m.evidence,)
+        )
+        for m in matching.extra
+    ]
+    found += [
+        Mistake(
+            "councils", "missed", f"{article} -- {names.get(code, '?')} ({grade or 'no grade'})", ()
+        )
+        for code, grade in matching.missed
+    ]
+    found += [
+        Mistake(
+            "councils",
+            "wrong grade",
+            f"{article} -- {m.name}: {m.grade or 'no grade'}, labelled {grade}",
+            (m.evidence,),
+        )
+        for (_, grade), m in matching.matched
+        if grade is not None and m.grade != grade
+    ]
+    return found
 
 
 def evaluate(pairs: list[tuple[Labelled, Labelled]], theme_ids: tuple[str, ...]) -> Evaluation:
@@ -187,8 +241,8 @@ class Mistake:
     """One theme the classifier got wrong for one article, and the sentences behind it: the
     evidence it gave (`wrong`) or the best sentences it found but did not trust (`missed`)."""
 
-    theme: str
-    kind: str  # "wrong" or "missed"
+    theme: str  # or "councils"
+    kind: str  # "wrong" or "missed"; "wrong grade" for councils
     article: str
     sentences: tuple[str, ...]
 
@@ -197,7 +251,7 @@ def format_mistakes(mistakes: Sequence[Mistake]) -> str:
     """`monitor eval --errors`: the mistakes grouped by theme, wrong ones first."""
     lines: list[str] = []
     for theme in dict.fromkeys(m.theme for m in mistakes):
-        for kind in ("wrong", "missed"):
+        for kind in ("wrong", "missed", "wrong grade"):
             found = [m for m in mistakes if m.theme == theme and m.kind == kind]
             if not found:
                 continue

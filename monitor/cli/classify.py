@@ -14,10 +14,12 @@ from monitor.classify.evaluate import (
     GoldPair,
     Labelled,
     Mistake,
+    council_mistakes,
     evaluate,
     evaluate_authorities,
     format_evaluation,
     format_mistakes,
+    match_councils,
 )
 from monitor.classify.features import theme_features
 from monitor.classify.labelled import BadLine, InputArticle, read_articles
@@ -96,6 +98,12 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
                 for a in item.authorities
             ]
             councils.append((labels, result.authorities))
+            if args.errors:
+                names = {
+                    code: a.name for (code, _), a in zip(labels, item.authorities, strict=True)
+                }
+                matching = match_councils(labels, result.authorities, gazetteer)
+                mistakes += council_mistakes(_article_name(item), names, matching)
     report = evaluate(pairs, classify.book.ids)
     if councils:
         report.authorities = evaluate_authorities(councils, gazetteer)
@@ -111,12 +119,16 @@ def cmd_eval(settings: Settings, args: argparse.Namespace) -> int:
     return EXIT_FAILED if bad else EXIT_OK
 
 
+def _article_name(item: InputArticle) -> str:
+    return f"{item.id}: {item.title}" if item.id is not None else item.title
+
+
 def _mistakes(
     classify: Classifier, item: InputArticle, gold: Labelled, result: Classification
 ) -> list[Mistake]:
     """The themes of one article the classifier gave wrongly or missed, with their sentences."""
     given = {m.theme_id: m.evidence for m in result.themes}
-    name = f"{item.id}: {item.title}" if item.id is not None else item.title
+    name = _article_name(item)
     found = [Mistake(t, "wrong", name, given[t]) for t in sorted(set(given) - gold.themes)]
     missed = sorted(gold.themes - set(given))
     if missed:

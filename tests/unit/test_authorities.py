@@ -10,9 +10,10 @@ import pytest
 from monitor.bundled import bundled_path
 from monitor.classify import AuthorityClassifier, load_themes
 from monitor.classify.authorities import extract_authorities
-from monitor.classify.evaluate import evaluate_authorities
+from monitor.classify.evaluate import council_mistakes, evaluate_authorities, match_councils
 from monitor.classify.gazetteer import Gazetteer, load_gazetteer
 from monitor.classify.grades import canonical, find_grades
+from monitor.models import AuthorityMatch
 
 
 @pytest.fixture(scope="module")
@@ -361,6 +362,33 @@ def test_authority_targets_on_the_development_set(gazetteer: Gazetteer, name: st
     assert report.scores.precision >= 0.95, report
     assert report.scores.recall >= 0.90, report
     assert report.grade_accuracy >= 0.90, report
+
+
+def test_eval_errors_name_the_wrong_the_missed_and_the_misgraded_councils(
+    gazetteer: Gazetteer,
+) -> None:
+    def council(name: str, grade: str | None) -> AuthorityMatch:
+        found = gazetteer.resolve(name)
+        assert found is not None
+        return AuthorityMatch(found.code, found.name, grade, None, f"{name} was rated.")
+
+    def code(name: str) -> str | None:
+        found = gazetteer.resolve(name)
+        return found.code if found else None
+
+    gold = [(code("Leeds"), "good"), (code("Wakefield"), "inadequate"), (code("Kirklees"), None)]
+    found = [council("Leeds", "good"), council("Wakefield", "requires improvement")]
+    found.append(council("Bradford", None))
+    matching = match_councils(gold, found, gazetteer)
+    names = {code("Kirklees"): "Kirklees"}
+    mistakes = council_mistakes("a story", names, matching)
+    assert [(m.kind, m.article) for m in mistakes] == [
+        ("wrong", "a story -- Bradford (no grade)"),
+        ("missed", "a story -- Kirklees (no grade)"),
+        ("wrong grade", "a story -- Wakefield: requires improvement, labelled inadequate"),
+    ]
+    report = evaluate_authorities([(gold, found)], gazetteer)
+    assert (report.scores.precision, report.grade_pairs, report.grades_right) == (0.6667, 2, 1)
 
 
 # --- the kinds of sentence held-out news uses ----------------------------------------------
