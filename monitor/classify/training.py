@@ -136,8 +136,12 @@ def fit_logistic(
             error, curvature = p - y, p * (1 - p)
             for j in range(size):
                 gradient[j] += error * x[j]
-                for k in range(size):
-                    hessian[j][k] += curvature * x[j] * x[k]
+                weighted, row = curvature * x[j], hessian[j]
+                for k in range(j, size):  # the upper triangle: the matrix is symmetric
+                    row[k] += weighted * x[k]
+        for j in range(size):
+            for k in range(j):
+                hessian[j][k] = hessian[k][j]
         step = _solve(hessian, gradient)
         coefficients = [c - s for c, s in zip(coefficients, step, strict=True)]
         if max(abs(s) for s in step) < _TOLERANCE:
