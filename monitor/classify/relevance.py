@@ -14,6 +14,8 @@ import re
 from bisect import bisect_right
 from dataclasses import dataclass
 
+from monitor.classify.lexicon import Lexicon
+
 # The lexicons are lower case and matched against lower-cased text (twice as fast as
 # IGNORECASE); `measure` lower-cases its input.
 _I = re.NOFLAG
@@ -84,6 +86,14 @@ class RelevanceSignals:
     oversight_share: float  # share of sentences that speak of Ofsted or inspection
 
 
+# The same lexicons, matched where their words begin (lexicon.py): over the body, the bulk of
+# the text.
+_IN_BODY = {
+    pattern: Lexicon.of(pattern)
+    for pattern in (OFSTED, INSPECTION, SOCIAL_CARE, SOCIAL_CARE_WEAK, SCHOOLS, ADULT_HEALTH)
+}
+
+
 def _count(pattern: re.Pattern[str], text: str) -> int:
     return len(pattern.findall(text))  # one list, made in C: faster than counting finditer
 
@@ -105,7 +115,7 @@ def measure(title: str, sentences: list[str]) -> RelevanceSignals:
         line_starts.append(position)
         position += len(sentence) + 1
     ofsted, inspection, social_care = (
-        [m.start() for m in lexicon.finditer(body)] for lexicon in (OFSTED, INSPECTION, SOCIAL_CARE)
+        _IN_BODY[lexicon].starts(body) for lexicon in (OFSTED, INSPECTION, SOCIAL_CARE)
     )
     oversight = _sentences_of(ofsted, line_starts) | _sentences_of(inspection, line_starts)
     linked = len(oversight & _sentences_of(social_care, line_starts))
@@ -115,10 +125,10 @@ def measure(title: str, sentences: list[str]) -> RelevanceSignals:
         ofsted=len(ofsted) + _count(OFSTED, title),
         ofsted_in_title=_count(OFSTED, title),
         inspection=len(inspection) + _count(INSPECTION, title),
-        social_care=len(social_care) + 0.5 * _count(SOCIAL_CARE_WEAK, body),
+        social_care=len(social_care) + 0.5 * _IN_BODY[SOCIAL_CARE_WEAK].count(body),
         social_care_in_title=_count(SOCIAL_CARE, title) + 0.5 * _count(SOCIAL_CARE_WEAK, title),
-        schools=_count(SCHOOLS, body) + _count(SCHOOLS, title),
-        adult_health=_count(ADULT_HEALTH, body) + _count(ADULT_HEALTH, title),
+        schools=_IN_BODY[SCHOOLS].count(body) + _count(SCHOOLS, title),
+        adult_health=_IN_BODY[ADULT_HEALTH].count(body) + _count(ADULT_HEALTH, title),
         linked_sentences=linked,
         oversight_share=len(oversight) / max(1, len(sentences)),
     )

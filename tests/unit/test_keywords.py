@@ -13,6 +13,7 @@ import pytest
 from monitor.bundled import bundled_path
 from monitor.classify import Classifier, load_themes
 from monitor.classify.keywords import KeywordScorer
+from monitor.classify.lexicon import Lexicon
 from monitor.classify.patterns import TOKEN, shape
 from monitor.classify.relevance import (
     ADULT_HEALTH,
@@ -183,3 +184,33 @@ def test_every_match_holds_a_literal_of_each_clause(pattern: str) -> None:
 def test_the_relevance_lexicons_stay_within_a_sentence() -> None:
     for lexicon in (OFSTED, INSPECTION, SOCIAL_CARE, SOCIAL_CARE_WEAK, SCHOOLS, ADULT_HEALTH):
         assert shape(lexicon.pattern).local, lexicon.pattern[:40]
+
+
+LEXICONS = (OFSTED, INSPECTION, SOCIAL_CARE, SOCIAL_CARE_WEAK, SCHOOLS, ADULT_HEALTH)
+
+
+@pytest.mark.parametrize("lexicon", LEXICONS, ids=lambda p: p.pattern[:24])
+def test_a_lexicon_matched_where_its_words_begin_finds_what_finditer_finds(
+    lexicon: re.Pattern[str],
+) -> None:
+    """Over every labelled text and seed article, lower-cased as the classifier does, and
+    over texts made of the lexicon's own openings run together (overlaps, words inside
+    words)."""
+    found = Lexicon.of(lexicon)
+    assert found.openings, "every relevance lexicon has the shape the fast path needs"
+    texts = ["\n".join(sentences(title, text)) for title, text in articles()]
+    rng = random.Random(lexicon.pattern)
+    pieces = [*found.openings, " ", "s ", "-", "'s ", "\n", "x"]
+    texts += ["".join(rng.choice(pieces) for _ in range(30)) for _ in range(300)]
+    for text in texts:
+        assert found.starts(text) == [m.start() for m in lexicon.finditer(text)], text[:80]
+
+
+def test_a_pattern_of_another_shape_is_matched_by_finditer() -> None:
+    for source in (r"ofsted|\bhmci\b", r"\b(?:a|b)?c", r"\b\w+x"):
+        pattern = re.compile(source)
+        found = Lexicon.of(pattern)
+        assert found.openings is None
+        assert found.starts("a c bc x ofsted hmci") == [
+            m.start() for m in pattern.finditer("a c bc x ofsted hmci")
+        ]
