@@ -25,24 +25,14 @@ from monitor.app import App, open_app
 from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.models import PollReport
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.builders import INADEQUATE_STORY, SCHOOL_STORY, Item, Page, article_html, rss
 from tests.support.servers import LocalServer, Route
 from tests.support.stories import OTHER_COUNCIL
 from tests.support.web import module_database, module_environment, serve
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts" / "browser"
 PASSWORD = "a long shared password"
-# Flags for a quiet, offline, throwaway browser (the profile is a fresh temporary folder).
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 pytestmark = [
     pytest.mark.skipif(not CHROMIUM.exists(), reason="no /usr/bin/chromium"),

@@ -15,22 +15,13 @@ from playwright.sync_api import Browser, sync_playwright
 from monitor.digest.build import build_digest
 from monitor.digest.render import Settings, render_parts
 from monitor.models import AuthorityMatch
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.digest_inputs import NOW, THEMES, activity, candidate
 
 # Its module-scoped browser is started once: the whole module runs on one xdist worker.
 pytestmark = pytest.mark.xdist_group("digest_layout")
 
-CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 EVIDENCE = (
