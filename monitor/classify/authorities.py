@@ -1,19 +1,20 @@
 """Which councils a story is about, and the Ofsted grade it reports for each. Pure.
 
 The gazetteer finds every name; this decides which of them are the story's subject. Each
-mention is weighed by where it is (the headline and the opening sentences count most) and
-by what its sentence says: inspection and judgement words near it count for it; being an
+mention is weighed by where it is (the headline and the opening sentences count most) and by
+what its sentence says: inspection and judgement words near it count for it; being an
 improvement partner or helper ("Salford, which has been asked to act as an improvement
 partner", "Essex will help Southend improve"), a speaker's employer ("said X, director of
-children's services at Hampshire", unless the sentence gives that council's grade from
-Ofsted), a place ("a children's home in Lancashire"), a neighbour, an exception or a council
-not inspected ("the inspection does not cover Nottinghamshire"), one of a list, or a caption
-or newsletter line counts for nothing. An opening sentence going on about "the council" counts
-for the council the sentence before named. A shared trust ("Achieving for Children") counts for
-the members its sentence names. An authority is about the story when its weight is high
-enough on its own and beside the story's main authority, or when it has a section of its own
-in a roundup ("Torbay: requires improvement (previously inadequate)"); a former authority
-beside its successor is dropped.
+children's services at Hampshire", unless the sentence gives that council's grade from Ofsted),
+a place ("a children's home in Lancashire"), a neighbour or an example without a grade of its
+own (with one, "neighbouring Dudley, which is rated good", it is a subject), an exception or a
+council not inspected ("the inspection does not cover Nottinghamshire"), one of a list, or a
+caption or newsletter line counts for nothing. An opening sentence going on about "the council"
+counts for the council the sentence before named. A shared trust ("Achieving for Children")
+counts for the members its sentence names. An authority is about the story when its weight is
+high enough on its own and beside the story's main authority, or when it has a section of its
+own in a roundup ("Torbay: requires improvement (previously inadequate)", a text table's row),
+or when a sentence gives it its own grade; a former authority beside its successor is dropped.
 
 The grade of an authority is the rating stated nearest one of its mentions (in the same
 sentence, and closer to it than to another council's name); or in a sentence naming no council
@@ -38,7 +39,9 @@ from monitor.classify.grades import (
     GRADE_PATTERN,
     GradeStatement,
     canonical,
+    explains_scores,
     find_grades,
+    find_scores,
     marked_earlier,
 )
 from monitor.classify.text import normalise, split_sentences
@@ -51,26 +54,35 @@ _LEAD_SENTENCES, _EARLY_SENTENCES = 3, 6
 _UNCUED = 0.3
 # An authority is about the story with this much weight, and this share of the top one's.
 _ABOUT, _RELATIVE = 2.0, 0.35
-# In a story about several councils, a mention given its own grade counts at least this much,
-# wherever it is: a council named only in a later paragraph with its grade ("Leeds was judged
-# to be performing well") is one of its subjects.
+# A mention given its own grade counts at least this much, wherever it is, and makes the council
+# one of the story's subjects: a council named only in a later paragraph with its grade ("Leeds
+# was judged to be performing well"), a neighbour compared ("Its neighbour Bolton is rated good").
 _GRADED = 2.0
 # What lies between a council's name and its grade when the grade is not the council's own
 # rating: an aside ("Leeds, rated outstanding, ..."), a grade of councils in general ("are
 # among the councils rated inadequate"), an example ("Leeds, an example of a council rated").
-_ASIDE = re.compile(r",\s*(?:which|who|where)\b[^,]*,")
+_ASIDE = re.compile(
+    r",\s*(?:which|who|where)\b[^,]*,"
+    r"|,\s*(?:by contrast|in contrast|meanwhile|however|too|for its part|though|in turn),",
+    re.IGNORECASE,
+)
 _NOT_RATED_BETWEEN = re.compile(
     r"^\s*[,(-]|\b(?:which|who|where|councils|authorities|a council|an authority|one of"
     r"|among|example|include|includes|including|like)\b",
     re.IGNORECASE,
 )
-# A grade before the name it is for: "the lowest rating is Birmingham", "rated good was Leeds".
-_INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|went to)\s+")
-_SEVERAL = re.compile(
-    r"\b(?:councils|local authorities|authorities)\b|\b(?:two|three|four|five|six|seven|eight"
-    r"|nine|ten|several|many)\s+(?:[\w-]+\s+)?(?:areas|boroughs|counties)\b",
+# ... but a clause of the council's own giving its grade is its rating: "Neighbouring Dudley,
+# which was rated requires improvement in 2019, ...", "Knowsley, one of the most deprived
+# areas, which was rated inadequate", "Leeds and Hertfordshire, both rated outstanding".
+_RATED_CLAUSE = re.compile(
+    r"(?:\s+(?:County|City|Borough|Metropolitan Borough)?\s*Council)?,\s*(?:[^,;]{0,80},\s*)?"
+    r"(?:which|that)\s+(?:(?!\b(?:councils|authorities|many|most|other)\b)[^,.;]){0,80}"
+    # "Leeds and Hertfordshire, both rated outstanding"
+    r"|,\s*(?:both|all|each)\s+(?:now\s+)?(?:rated|judged|graded)\s+(?:as\s+)?",
     re.IGNORECASE,
 )
+# A grade before the name it is for: "the lowest rating is Birmingham", "rated good was Leeds".
+_INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|went to)\s+")
 # Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
 _LIST = 3
 
@@ -79,6 +91,7 @@ _CUE = re.compile(
     r"|outstanding|requires improvement|requiring improvement|monitoring visit|focused visit"
     r"|monitoring letter|joint targeted|intervention|commissioner|statutory direction"
     r"|improvement notice|performing poorly|children's services|children's social care"
+    r"|performing (?:excellently|well|adequately)|annual (?:performance )?assessment"
     # a move between grades needs no other word: "North Somerset moved to good in the spring"
     r"|\b(?:moved|moves|rose|climbed|slipped|slips|fell|dropped|drops|lifted|upgraded"
     r"|downgraded|improved|back|up|down) to ['\"]?(?:good|outstanding|inadequate|requires)"
@@ -102,10 +115,10 @@ _HELPER_AFTER = re.compile(
 # a few words, without a full stop: see _Sentence.after_phrase.)
 _DEMOTE_BEFORE = re.compile(
     r"\b(?:supported by|helped by|advised by|mentored by|partnered with|partnership with"
-    r"|working with|alongside|with help from|with support from|neighbouring|neighbours?"
-    r"|does not cover|did not include|do not include|not include|excluding|unlike|like"
+    r"|working with|alongside|with help from|with support from"
+    r"|does not cover|did not include|do not include|not include|excluding"
     r"|support (?:offered|provided|given) by|backed by|with the help of|help from"
-    r"|such as|compared with|compared to|as well as|formerly of|formerly at|former"
+    r"|formerly of|formerly at|former"
     r"|competing with|compete with|competes with"
     r"|previously worked at|previously at|on secondment from"
     r"|(?:home|homes|school|schools|nursery|nurseries|academy|college"
@@ -114,10 +127,16 @@ _DEMOTE_BEFORE = re.compile(
     # whom a provider serves: "supports 140 foster families across the North East and Kent"
     r"|(?:famil(?:y|ies)|children|carers|households|homes|placements|people) (?:across"
     r"|throughout)"
-    r"|run jointly with|shared services? with|also|the same as|universit(?:y|ies) of|including"
+    r"|run jointly with|shared services? with|universit(?:y|ies) of"
     # a span of places, not one council: "councils from Cumbria to Kent"
     r"|(?:councils|authorities|areas|places) (?:ranging )?from)"
     r"(?=\s)"
+)
+# Cues that the mention AFTER them is a comparison: it counts for nothing unless the sentence
+# gives its own grade ("neighbouring Bournemouth has been judged to be performing well").
+_COMPARED_BEFORE = re.compile(
+    r"\b(?:neighbouring|neighbours?|unlike|like|compared with|compared to|as well as|also"
+    r"|the same as|such as|including)(?=\s)"
 )
 # A speaker's employer: "director of children's services at Hampshire", "the leader of
 # Bracknell Forest Council", "Gateshead's director", "the Hampshire chief executive".
@@ -209,7 +228,9 @@ _REFERS_BACK = re.compile(
     r"|trust|company))\b",
     re.IGNORECASE,
 )
-_CONTEXT_BEFORE = re.compile(r"\b(?:in|for|across|(?<!town )(?<!village )of)\s+$", re.IGNORECASE)
+_CONTEXT_BEFORE = re.compile(
+    r"\b(?:in|for|across|neighbouring|(?<!town )(?<!village )of)\s+$", re.IGNORECASE
+)
 _COORDINATED = re.compile(r"^\s*(?:,|and|&|,\s*and)\s*$")
 # Words naming the council as a whole: a rating after one of these is the overall one.
 _WHOLE = re.compile(
@@ -241,9 +262,10 @@ _AREA_LINE = re.compile(
     rf"^[-*\u2022\s]*(?:the\s+)?(?:{_AREA.pattern})[^:]{{0,60}}:", re.IGNORECASE
 )
 # A roundup's section heading: a council's name, a colon, a few words ("Torbay: requires
-# improvement (previously inadequate)", "Knowsley: children in care").
+# improvement (previously inadequate)", "Knowsley: children in care"), or a text table's row
+# opening with its name ("Derby | Requires improvement to be good | 2025").
 _HEADING_MAX = 80
-_HEADING_MARK = re.compile(r"\s*:|\s+-\s")
+_HEADING_MARK = re.compile(r"\s*[:|]|\s+-\s")
 # A grade stated for a counted group of councils in the opening: "monitoring visits to three
 # councils whose children's services are rated inadequate".
 _COUNTED_COUNCILS = re.compile(
@@ -288,8 +310,14 @@ _INSPECTED_AFTER = re.compile(
     r"(?:monitoring visit|focused visit|inspection|joint targeted area inspection)",
     re.IGNORECASE,
 )
-# A roundup's heading with its grade: "Newcastle: good (2025)", "Reading - requires improvement".
-_HEADING_GRADE = re.compile(rf"\s*(?::|\s-)\s*['\"]?(?:{GRADE_PATTERN})\b", re.IGNORECASE)
+# A text table's column of earlier grades ("Previous grade"), and a cell that is a grade.
+_EARLIER_COLUMN = re.compile(
+    r"\b(?:previous|previously|last|earlier|former|old|before|was)\b", re.IGNORECASE
+)
+_GRADE_CELL = re.compile(rf"\s*['\"]?(?P<g>{GRADE_PATTERN})['\"]?\s*", re.IGNORECASE)
+# A roundup's heading with its grade: "Newcastle: good (2025)", "Reading - requires improvement",
+# "Reading | Good | 2024".
+_HEADING_GRADE = re.compile(rf"\s*(?::|\s-|\|)\s*['\"]?(?:{GRADE_PATTERN})\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -317,6 +345,7 @@ class _Sentence:
     _lower: str | None = None
     _pairs: dict[str, _Pair] | None = None
     section: str | None = None  # the grade heading the section it lies in (`_GRADE_HEADING`)
+    scored: bool = False  # the story gives the annual assessment's scale (`explains_scores`)
 
     @property
     def pairs(self) -> dict[str, _Pair]:
@@ -373,7 +402,16 @@ class _Sentence:
     @property
     def grades(self) -> list[GradeStatement]:
         if self._grades is None:
-            self._grades = find_grades(self.text)
+            found = find_grades(self.text)
+            if self.scored:
+                spans = [(g.start, g.end) for g in found]
+                found += [
+                    g
+                    for g in find_scores(self.text)
+                    if all(g.end <= s or g.start >= e for s, e in spans)
+                ]
+                found.sort(key=lambda g: g.start)
+            self._grades = found
         return self._grades
 
     @property
@@ -481,10 +519,12 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
     # are still its opening.
     lines = [line for line in lines if not _BYLINE.match(line)]
     found = []
+    scored = explains_scores(text)
     for index, sentence in enumerate([title, *lines]):
         mentions = tuple(gazetteer.find_mentions(sentence)) if sentence else ()
-        found.append(_Sentence(index, sentence, mentions))
+        found.append(_Sentence(index, sentence, mentions, scored=scored))
     _grade_sections(found)
+    _table_grades(found)
     _same_place(found, gazetteer)
     # Ambiguous names need context, or the same authority named unambiguously elsewhere.
     # A shared name ("Achieving for Children") vouches for its members' short names.
@@ -524,6 +564,37 @@ def _grade_sections(sentences: list[_Sentence]) -> None:
     if len({s.section for s in marked}) < 2:
         for sentence in marked:
             sentence.section = None
+
+
+def _table_grades(sentences: list[_Sentence]) -> None:
+    """The grades of a text table's rows whose header names a column of earlier grades
+    ("Borough | Previous grade | Latest grade"): each row's latest grade with its previous."""
+    header: list[str] | None = None
+    for sentence in sentences[1:]:
+        text = sentence.text
+        if "|" not in text:
+            header = None
+            continue
+        cells = text.split("|")
+        if header is None:
+            header = cells if not sentence.mentions else None
+            continue
+        earlier = [bool(_EARLIER_COLUMN.search(name)) for name in header]
+        if not any(earlier) or len(cells) != len(header) or not sentence.mentions:
+            continue
+        latest: tuple[int, int, str] | None = None
+        previous: str | None = None
+        start = 0
+        for cell, was in zip(cells, earlier, strict=True):
+            word = _GRADE_CELL.fullmatch(cell)
+            if word is not None:
+                if was:
+                    previous = canonical(word["g"])
+                else:
+                    latest = (start + word.start("g"), start + word.end("g"), canonical(word["g"]))
+            start += len(cell) + 1
+        if latest is not None:
+            sentence._grades = [GradeStatement(*latest, previous)]
 
 
 def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
@@ -586,7 +657,7 @@ def _paired(sentence: _Sentence, mention: Mention) -> bool:
     return len(mention.authorities) == 1 and mention.authorities[0].code in sentence.pairs
 
 
-def _graded(sentence: _Sentence, mention: Mention) -> bool:
+def _graded(sentence: _Sentence, mention: Mention, *, current: bool = False) -> bool:
     """Whether the sentence rates this council: a grade (or an earlier one) nearer its name
     than any other council's, not a sub-judgement's, with the council as what is rated ("Leeds
     was judged to be performing well", "Ofsted rated children's services in Sunderland
@@ -601,11 +672,15 @@ def _graded(sentence: _Sentence, mention: Mention) -> bool:
     mine += [o for o in others if _coordinated(text, o, mine)]
     others = [o for o in others if o not in mine]
     for g in sentence.grades:
-        if not (g.grade or g.previous) or not _nearest_is_mine(g, mine, others, text):
+        if not (g.grade or (g.previous and not current)):
+            continue
+        if not _nearest_is_mine(g, mine, others, text):
             continue
         if _sub_judgement(text, g) or _unnamed(text, g):
             continue
         if g.start >= mention.end:
+            if _RATED_CLAUSE.fullmatch(text, mention.end, g.start):
+                return True
             between = _ASIDE.sub(" ", text[mention.end : g.start])
             if not _NOT_RATED_BETWEEN.search(between):
                 return True
@@ -645,6 +720,8 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     after = text[mention.end :]
     if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
         return True
+    if sentence.after_phrase(_COMPARED_BEFORE, mention.start):
+        return not _graded(sentence, mention)
     if _NOT_PART.search(after[:80]):
         return True
     if sentence.after_phrase(_EMPLOYER_BEFORE, mention.start) or _EMPLOYER_AFTER.match(after):
@@ -668,11 +745,6 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
 def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
     subject: _Candidate | None = None  # the one council the last sentence naming any named
-    # A story about several councils, the headline naming none: "Life after 'inadequate' -
-    # three councils on the long road back" (not "Council's children's services rated good").
-    several = not sentences[0].mentions and any(
-        _SEVERAL.search(s.text) for s in sentences[: _LEAD_SENTENCES + 1]
-    )
     # A trust serving several councils named in the headline: each of them the story rates in
     # a sentence of its own is a subject ("Kingston upon Thames was rated outstanding in March"
     # in a story headed "... as Achieving for Children celebrates").
@@ -727,8 +799,13 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                 weight = _place_weight(sentence.index)
                 if not sentence.cued or sentence.provider:
                     weight *= _UNCUED
-                elif weight < _GRADED and several and _graded(sentence, mention):
-                    weight = _GRADED
+                elif _graded(sentence, mention):
+                    # A council the story gives its own grade, however far down, is one of
+                    # its subjects: a neighbour compared too ("Its neighbour Bolton is rated
+                    # good"), and with an earlier grade ("Shropshire was judged good last
+                    # year").
+                    candidate.heading = True
+                    weight = max(weight, _GRADED)
                 if len(mention.authorities) > 1:
                     named = single & {a.code for a in mention.authorities}
                     if named and authority.code not in named:
@@ -979,6 +1056,10 @@ def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:
     return False
 
 
+_OWN_CLAUSE = re.compile(r";|,\s*(?:while|whereas|but)\b")
+_AND_NEXT = re.compile(r"['\"]?\s*,?\s*and\s+")
+
+
 def _nearest_is_mine(
     statement: GradeStatement, mine: list[Mention], others: list[Mention], text: str
 ) -> bool:
@@ -989,11 +1070,16 @@ def _nearest_is_mine(
 
     def distance(m: Mention) -> int:
         if m.end <= statement.start:
-            # "X, which was rated inadequate in 2022, moved up to ...": the clause is not a gap
+            # "X, which was rated inadequate in 2022, moved up to ...", "X, which has the
+            # highest rate of children in care, is rated ...": the clause is not a gap
             gap = text[m.end : statement.start]
-            return len(EARLIER_CLAUSE.sub("", gap)) if "," in gap else len(gap)
-        if ";" in text[statement.end : m.start]:
-            return len(text)  # "X moved to good; Y is rated ...": Y's clause is its own
+            return len(_ASIDE.sub("", EARLIER_CLAUSE.sub("", gap))) if "," in gap else len(gap)
+        if _OWN_CLAUSE.search(text, statement.end, m.start) or _AND_NEXT.fullmatch(
+            text, statement.end, m.start
+        ):
+            # "X moved to good; Y is rated ...", "X is rated good, while Y ...", "X was
+            # rated outstanding and Y requires improvement": Y's clause is its own
+            return len(text)
         return (m.start - statement.end) * 2  # a name after the grade binds less
 
     return min(map(distance, mine)) <= min(map(distance, others))

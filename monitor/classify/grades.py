@@ -85,9 +85,9 @@ _REQUIRES = re.compile(
 )
 # A grade after a colon, alone or with "(previously X)": the lines of a roundup or a list of
 # judgements ("Torbay: requires improvement (previously inadequate)", "- Overall
-# effectiveness: good").
+# effectiveness: good"), or a cell of a text table's row ("Derby | Requires improvement | 2025").
 _LISTED = re.compile(
-    rf"^[^:]{{1,80}}(?::|\s-)\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;"
+    rf"^[^:|]{{1,80}}(?::|\s-|\|)\s*{_Q}(?P<g>{_GRADE}){_Q}\s*(?=\(|$|\.$|;|\|"
     # or the earlier grade after a comma: "Hull: good, up from requires improvement"
     r"|,\s*(?:up from|down from|unchanged|previously|formerly|the same)\b)",
     re.IGNORECASE,
@@ -122,7 +122,7 @@ _HYPHEN_RATED = re.compile(rf"(?<!\w)(?P<g>{_GRADE})-(?:rated|graded)\b", re.IGN
 # either scale; "second-lowest" is not one grade)
 _EXTREME = re.compile(
     r"(?<![\w-])(?P<end>lowest|highest|second[- ]highest)\s+(?:possible\s+)?(?:ofsted\s+)?"
-    r"(?:grade|rating|judgement)",
+    r"(?:grade|rating|judgement|score)",
     re.IGNORECASE,
 )
 # A grade left behind: "has shaken off the inadequate rating it has carried since 2011".
@@ -210,6 +210,50 @@ _SCALE = re.compile(
     r"|stands for|is given for)\b",
     re.IGNORECASE,
 )
+# A story explaining the 2008-2012 annual assessment's scores ("a score from one to four", "a
+# score of four means performing excellently") has its councils' scores as grades.
+_FOUR_POINT = re.compile(
+    r"\b(?:one|1)\s+to\s+(?:four|4)\b|\bfour-point scale\b|" + _SCALE.pattern, re.IGNORECASE
+)
+# A council's score: "Poole received a score of two", "Bournemouth, which received a three",
+# "was given a score of 1".
+_SCORED = re.compile(
+    r"\b(?:received|receives|was given|were given|is given|awarded|achieved|gets|got|scored)"
+    r"\s+(?:a|an overall)\s+(?:score\s+of\s+)?(?P<n>one|two|three|four|[1-4])\b(?![-\w])"
+    r"|(?:\b(?:a|its|their)|'s) score of (?P<m>one|two|three|four|[1-4])\b(?![-\w])"
+    # a line of scores: "Ealing: 3", "Ealing | 3"
+    r"|^[^:|]{1,80}[:|]\s*(?P<l>[1-4])\s*$",
+    re.IGNORECASE,
+)
+_SCORE_GRADES = {
+    "4": "outstanding",
+    "3": "good",
+    "2": "adequate",
+    "1": "inadequate",
+    "four": "outstanding",
+    "three": "good",
+    "two": "adequate",
+    "one": "inadequate",
+}
+
+
+def explains_scores(text: str) -> bool:
+    """Whether the story gives the annual assessment's four-point scale: its councils' scores
+    ("received a three") are then grades."""
+    return "four" in text.lower() and _FOUR_POINT.search(text) is not None
+
+
+def find_scores(sentence: str) -> list[GradeStatement]:
+    """The annual assessment scores a sentence gives councils, as grades (four outstanding,
+    three good, two adequate, one inadequate); for stories that explain the scale."""
+    if " of " in sentence and _SCALE.search(sentence):
+        return []
+    found = []
+    for match in _SCORED.finditer(sentence):
+        group = next(g for g in "nml" if match[g])
+        grade = _SCORE_GRADES[match[group].lower()]
+        found.append(GradeStatement(match.start(group), match.end(group), grade, None))
+    return found
 
 
 # Every pattern below needs one of these: most sentences have none.

@@ -271,14 +271,83 @@ def test_an_ambiguous_name_with_context_counts(gazetteer: Gazetteer) -> None:
     assert found == [("Sutton", None, None)]
 
 
-def test_a_neighbours_grade_is_not_the_subjects(gazetteer: Gazetteer) -> None:
+def test_a_neighbour_given_its_own_grade_is_a_subject_with_that_grade(
+    gazetteer: Gazetteer,
+) -> None:
     found = about(
         gazetteer,
         "Wigan rated requires improvement",
         "Wigan Council's children's services have been judged to require improvement to be"
         " good by Ofsted.\nIts neighbour Bolton is rated good.",
     )
+    assert found == [("Wigan", "requires improvement", None), ("Bolton", "good", None)]
+
+
+def test_a_neighbour_without_a_grade_of_its_own_is_not_a_subject(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Wigan rated requires improvement",
+        "Wigan Council's children's services have been judged to require improvement to be"
+        " good by Ofsted.\nUnlike neighbouring Bolton, the borough has struggled to recruit.",
+    )
     assert found == [("Wigan", "requires improvement", None)]
+
+
+def test_a_late_comparison_with_its_own_grade_is_a_subject(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Poole children's services 'performing adequately'",
+        "Children's services at Poole Borough Council are performing adequately, according to"
+        " the annual performance assessment published by Ofsted today.\nThe borough's fostering service"
+        " was praised.\nSocial workers said caseloads had fallen.\nThe council said it would"
+        " publish a plan.\nReferrals rose by a quarter.\nThe LGA said the system was unfair."
+        "\nOfsted defended it.\nDorset County Council was also rated as performing adequately.",
+    )
+    assert found == [("Poole", "adequate", None), ("Dorset County Council", "adequate", None)]
+
+
+def test_a_text_tables_rows_are_a_roundup(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "East Midlands children's services ratings: the full picture",
+        "The table below lists each council's latest overall grade.\n"
+        "Council | Overall effectiveness | Year\n"
+        "Derbyshire | Good | 2024\n"
+        "Derby | Requires improvement to be good | 2025\n"
+        "Rutland | Outstanding | 2024\n"
+        "Derby City Council's grade dropped from good to requires improvement in March.",
+    )
+    assert sorted(found) == [
+        ("Derby", "requires improvement", "good"),
+        ("Derbyshire", "good", None),
+        ("Rutland", "outstanding", None),
+    ]
+
+
+def test_annual_assessment_scores_are_grades_when_the_story_gives_the_scale(
+    gazetteer: Gazetteer,
+) -> None:
+    text = (
+        "Children's services at Poole Borough Council are performing adequately, according to"
+        " the annual performance assessment, while neighbouring Bournemouth is performing well.\n"
+        "The ratings give each council a score from one to four. A score of four means"
+        " performing excellently, three performing well, two performing adequately and one"
+        " performing poorly.\nPoole received a score of two.\n"
+        "Bournemouth, which received a three, was praised for its work with children in care."
+    )
+    found = about(gazetteer, "Poole 'performing adequately', annual assessment says", text)
+    assert found == [("Poole", "adequate", None), ("Bournemouth", "good", None)]
+
+
+def test_a_score_is_no_grade_in_a_story_without_the_scale(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Poole children's services inspected",
+        "Ofsted inspectors visited Poole's children's services in June.\n"
+        "Poole received a three-year improvement grant in the same month.\n"
+        "The borough received a two page letter.",
+    )
+    assert found == [("Poole", None, None)]
 
 
 def test_two_councils_in_one_sentence_share_the_grade(gazetteer: Gazetteer) -> None:
@@ -819,7 +888,7 @@ def test_a_roundup_line_with_verbs_and_previous_grades(gazetteer: Gazetteer) -> 
     ]
 
 
-def test_earlier_grades_of_other_councils_are_no_roundup(gazetteer: Gazetteer) -> None:
+def test_earlier_grades_of_other_councils_are_their_own(gazetteer: Gazetteer) -> None:
     found = about(
         gazetteer,
         "Salford children's services rated good",
@@ -828,7 +897,12 @@ def test_earlier_grades_of_other_councils_are_no_roundup(gazetteer: Gazetteer) -
         "Caseloads have fallen.\n"
         "Last year Trafford was rated outstanding and Wigan requires improvement.",
     )
-    assert found == [("Salford", "good", None)]
+    # Each is reported with its own (latest) rating; neither is a roundup's line.
+    assert found == [
+        ("Salford", "good", None),
+        ("Trafford", "outstanding", None),
+        ("Wigan", "requires improvement", None),
+    ]
 
 
 def test_a_list_without_grades_is_still_a_list(gazetteer: Gazetteer) -> None:
@@ -863,7 +937,7 @@ def test_councils_named_with_their_grades_only_in_later_paragraphs(gazetteer: Ga
     ]
 
 
-def test_a_later_graded_comparison_beside_the_headlines_council_is_not_a_subject(
+def test_a_later_graded_comparison_beside_the_headlines_council_is_a_subject(
     gazetteer: Gazetteer,
 ) -> None:
     found = about(
@@ -875,7 +949,7 @@ def test_a_later_graded_comparison_beside_the_headlines_council_is_not_a_subject
         "Fewer children waited for an assessment.\n"
         "Hampshire's own children's services are rated outstanding.",
     )
-    assert found == [("Isle of Wight", "good", None)]
+    assert found == [("Isle of Wight", "good", None), ("Hampshire", "outstanding", None)]
 
 
 def test_a_grade_told_first_then_todays_grade(gazetteer: Gazetteer) -> None:
@@ -992,7 +1066,7 @@ def test_an_ambiguous_trust_name_in_its_own_story(gazetteer: Gazetteer) -> None:
     assert found == [("Sunderland", "outstanding", None)]
 
 
-def test_councils_named_as_examples_in_a_national_story_are_not_subjects(
+def test_councils_named_as_examples_without_a_grade_of_their_own_are_not_subjects(
     gazetteer: Gazetteer,
 ) -> None:
     opening = (
@@ -1007,13 +1081,19 @@ def test_councils_named_as_examples_in_a_national_story_are_not_subjects(
     for later in (
         "Councils currently rated inadequate include Bradford and Tameside.",
         "Bradford and Tameside are among the councils rated inadequate.",
-        "In Tameside, which was rated inadequate last year, a third of social workers are agency"
-        " staff.",
         "Ofsted pointed to Leeds, rated outstanding, as an example of a council that has kept its"
         " workforce stable.",
     ):
         found = about(gazetteer, "More councils rated good as demand rises", opening + later)
         assert found == [], later
+    # An example given its own grade in a clause of its own is reported with its rating.
+    found = about(
+        gazetteer,
+        "More councils rated good as demand rises",
+        opening + "In Tameside, which was rated inadequate last year, a third of social workers"
+        " are agency staff.",
+    )
+    assert found == [("Tameside", "inadequate", None)]
     found = about(
         gazetteer,
         "More councils rated good as demand rises",
@@ -1105,9 +1185,9 @@ def test_a_helpers_sentence_does_not_take_the_story_from_its_council(gazetteer: 
         assert found == [("Medway", "inadequate", None)], between
 
 
-def test_rated_comparisons_in_one_councils_story_are_not_subjects(gazetteer: Gazetteer) -> None:
+def test_rated_comparisons_in_one_councils_story_are_subjects(gazetteer: Gazetteer) -> None:
     """A headline naming no council but not about several ("Council's children's services
-    rated good"): councils rated further down are comparisons."""
+    rated good"): councils rated further down are reported with their ratings too."""
     opening = (
         "Salford City Council's children's services have been rated good by Ofsted.\n"
         "Inspectors said social workers knew their children well.\n"
@@ -1116,15 +1196,21 @@ def test_rated_comparisons_in_one_councils_story_are_not_subjects(gazetteer: Gaz
         "The council's director thanked staff.\n"
         "Agency use has halved.\n"
     )
-    for later in (
-        "Across Greater Manchester, Trafford and Stockport are rated outstanding.",
-        "Trafford was rated outstanding in March.",
-        "Wigan, by contrast, was judged to require improvement last month.",
+    for later, compared in (
+        (
+            "Across Greater Manchester, Trafford and Stockport are rated outstanding.",
+            [("Trafford", "outstanding", None), ("Stockport", "outstanding", None)],
+        ),
+        ("Trafford was rated outstanding in March.", [("Trafford", "outstanding", None)]),
+        (
+            "Wigan, by contrast, was judged to require improvement last month.",
+            [("Wigan", "requires improvement", None)],
+        ),
     ):
         found = about(
             gazetteer, "Council's children's services rated good as caseloads fall", opening + later
         )
-        assert found == [("Salford", "good", "requires improvement")], later
+        assert found == [("Salford", "good", "requires improvement"), *compared], later
 
 
 def test_a_roundup_by_grade_gives_each_sections_councils_its_grade(gazetteer: Gazetteer) -> None:
