@@ -76,7 +76,7 @@ _NOT_RATED_BETWEEN = re.compile(
 # areas, which was rated inadequate", "Leeds and Hertfordshire, both rated outstanding".
 _RATED_CLAUSE = re.compile(
     r"(?:\s+(?:County|City|Borough|Metropolitan Borough)?\s*Council)?,\s*(?:[^,;]{0,80},\s*)?"
-    r"(?:which|that)\s+(?:(?!\b(?:councils|authorities|many|most|other)\b)[^,.;]){0,80}"
+    r"(?:which|that|whose)\s+(?:(?!\b(?:councils|authorities|many|most|other)\b)[^,.;]){0,80}"
     # "Leeds and Hertfordshire, both rated outstanding"
     r"|,\s*(?:both|all|each)\s+(?:now\s+)?(?:rated|judged|graded)\s+(?:as\s+)?",
     re.IGNORECASE,
@@ -107,7 +107,9 @@ _HELPER_AFTER = re.compile(
     r"|(?:is|has been|was|were|have been) (?:providing|offering|giving|lending) (?:[\w-]+ ){0,2}?"
     r"(?:support|help|advice|expertise)"
     r"|(?:to|will|would|is to|has agreed to|has been asked to) (?:help|support)\b[^.;]{1,60}?"
-    r"\bimprove|sector-led improvement partner)",
+    r"\bimprove|sector-led improvement partner"
+    # a headline's "Lincolnshire to help North East Lincolnshire after ..."
+    r"|(?:to|will) (?:help|support|mentor|advise)\s+(?-i:[A-Z]))",
     re.IGNORECASE,
 )
 # Cues that the mention AFTER them is a helper, a comparison, a place or someone's employer.
@@ -218,9 +220,9 @@ _REFERS_BACK = re.compile(
     # "At its previous inspection in 2019, the borough was rated good."
     r"|(?:(?:at|in|after|before|since|during|when|until) [^,.;]{3,50},\s+){1,2})?"
     r"(?:it|its|they|their|the (?:council|authority|borough|city|county|trust|company"
-    r"|service|services|department)"
+    r"|service|services|department|island|town|district)"
     r"|the (?:previous|last|earlier|latest|new|overall) (?:rating|grade|judgement|inspection"
-    r"|report))\b"
+    r"|report)|the report(?:'s)? (?:rates|overall))\b"
     # the council as the object of a rating: "Ofsted judged the council's services inadequate
     # in 2022", "Inspectors rated it good"
     r"|^(?:ofsted|inspectors|the inspectorate|the regulator)\s+(?:\w+\s+)?(?:rated|judged"
@@ -241,7 +243,16 @@ _WHOLE = re.compile(
 
 
 # A line of a judgement list naming the whole: "- Overall effectiveness: requires improvement".
-_OVERALL_LINE = re.compile(r"^[-*\u2022\s]*overall(?: effectiveness)?\s*:", re.IGNORECASE)
+_OVERALL_LINE = re.compile(
+    r"^[-*\u2022\s]*overall(?: effectiveness)?\s*:"
+    # "The report's overall effectiveness judgement is outstanding", "The report rates the
+    # council's overall effectiveness as requires improvement"
+    r"|^(?:the|its|their) (?:report's |inspection's |council's |)overall effectiveness"
+    r" (?:judgement |grade |rating )?(?:is|was)\b"
+    r"|^the report (?:rates|judges|grades) (?:the council's |its |their )?overall effectiveness"
+    r" as\b",
+    re.IGNORECASE,
+)
 # The areas a full inspection judges besides the whole, as `judgements` names them.
 _AREAS = (
     ("children in care and care leavers", r"children in care and care leavers"),
@@ -732,7 +743,10 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
             len(sentence.codes) > 1 or not sentence.grades or not _INSPECTION.search(sentence.text)
         )
     helper = _HELPER_AFTER.match(after)
-    if helper is None:
+    if helper is None or _graded(sentence, mention):
+        # A helper given its own grade is reported with its rating: "Hampshire's own
+        # children's services are rated outstanding, and the county has acted as an
+        # improvement partner to several other authorities".
         return False
     # "Southend was rated inadequate and Essex will help it improve": the helper is the
     # council named between.

@@ -133,7 +133,8 @@ _SHED = (
 # A non-restrictive relative clause about an earlier inspection: "Kirklees, which was rated
 # inadequate in 2016, was judged good" (its grades are earlier ones; the main clause's is new).
 EARLIER_CLAUSE = re.compile(
-    r",\s*(?:which|who)\s+(?:was|were|had been|had previously been)\s+[^,.;()]{3,160}?,",
+    r",\s*(?:which|who|whose\s+(?:[\w']+\s+){0,2}?services)\s+(?:was|were|had been"
+    r"|had previously been)\s+[^,.;()]{3,160}?,",
     re.IGNORECASE,
 )
 # Words that mark a grade as the earlier one.

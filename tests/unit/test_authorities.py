@@ -651,7 +651,7 @@ def test_short_names_the_news_uses(gazetteer: Gazetteer, name: str, expected: st
     assert found is not None and found.name == expected
 
 
-def test_a_council_that_will_help_another_improve_is_not_the_subject(
+def test_a_helper_given_its_own_grade_is_reported_with_it(
     gazetteer: Gazetteer,
 ) -> None:
     found = about(
@@ -661,7 +661,7 @@ def test_a_council_that_will_help_another_improve_is_not_the_subject(
         " improve its children's services after Ofsted rated them inadequate.\n"
         "Southend was previously rated good.",
     )
-    assert found == [("Southend-on-Sea", "inadequate", "good")]
+    assert found == [("Southend-on-Sea", "inadequate", "good"), ("Essex", "outstanding", None)]
     # The council helped, named before its helper, is still the subject.
     found = about(
         gazetteer,
@@ -670,6 +670,18 @@ def test_a_council_that_will_help_another_improve_is_not_the_subject(
         " County Council will help it improve.",
     )
     assert found == [("Southend-on-Sea", "inadequate", None)]
+
+
+def test_a_council_that_will_help_another_improve_is_not_the_subject(
+    gazetteer: Gazetteer,
+) -> None:
+    found = about(
+        gazetteer,
+        "Lincolnshire to help North East Lincolnshire after children's services judged inadequate",
+        "Lincolnshire County Council has been appointed as an improvement partner to North East"
+        " Lincolnshire, whose children's services were rated inadequate by Ofsted last month.",
+    )
+    assert found == [("North East Lincolnshire", "inadequate", None)]
 
 
 def test_two_councils_two_grades_in_one_sentence(gazetteer: Gazetteer) -> None:
@@ -1450,3 +1462,48 @@ def test_a_which_clause_run_of_grades_ends_at_the_latest() -> None:
         (None, "inadequate"),
         ("requires improvement", "inadequate"),
     ]
+
+
+def test_the_reports_overall_effectiveness_sentence_is_the_grade(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Concerns raised over Swindon children's services",
+        "Swindon Borough Council has been told that children wait too long for help.\n"
+        "Swindon had been rated good at its last full inspection in 2019.\n"
+        "The report rates the council's overall effectiveness as requires improvement to be"
+        " good.",
+    )
+    assert found == [("Swindon", "requires improvement", "good")]
+
+
+def test_an_earlier_grade_in_a_whose_clause_is_the_previous_one(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Barnet judged outstanding",
+        "Barnet, whose services were rated inadequate as recently as 2017, has been judged"
+        " outstanding by Ofsted.",
+    )
+    assert found == [("Barnet", "outstanding", "inadequate")]
+
+
+def test_a_neighbour_rated_in_a_whose_clause_is_a_subject(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Derby children's services slip to 'requires improvement'",
+        "Derby City Council's children's services have been rated requires improvement by"
+        " Ofsted.\nThe report compares unfavourably with neighbouring Derbyshire, whose"
+        " children's services were rated good by Ofsted last year.",
+    )
+    assert found == [("Derby", "requires improvement", None), ("Derbyshire", "good", None)]
+
+
+def test_the_island_goes_on_about_the_isle_of_wight(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Isle of Wight partnership with Hampshire extended",
+        "The Isle of Wight Council's children's services will stay in partnership with another"
+        " council.\nThe partnership began in 2013 after the island's services were rated"
+        " inadequate.\nThe island's services are currently rated requires improvement to be"
+        " good, following the full inspection in 2023.",
+    )
+    assert found == [("Isle of Wight", "requires improvement", "inadequate")]
