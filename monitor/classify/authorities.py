@@ -62,9 +62,10 @@ _GRADED = 2.0
 # rating: an aside ("Leeds, rated outstanding, ..."), a grade of councils in general ("are
 # among the councils rated inadequate"), an example ("Leeds, an example of a council rated").
 _ASIDE = re.compile(
-    r",\s*(?:which|who|where)\b[^,]*,"
-    r"|,\s*(?:by contrast|in contrast|meanwhile|however|too|for its part|though|in turn),",
-    re.IGNORECASE,
+    r",\s*(?i:which|who|where)\b[^,]*,"
+    r"|,\s*(?i:by contrast|in contrast|meanwhile|however|too|for its part|though|in turn),"
+    # where it is: "Tameside, in Greater Manchester, was judged ..."
+    r"|,\s*(?:in|near|on) (?:the )?[A-Z][^,]{1,40},"
 )
 _NOT_RATED_BETWEEN = re.compile(
     r"^\s*[,(-]|\b(?:which|who|where|councils|authorities|a council|an authority|one of"
@@ -81,8 +82,14 @@ _RATED_CLAUSE = re.compile(
     r"|,\s*(?:both|all|each)\s+(?:now\s+)?(?:rated|judged|graded)\s+(?:as\s+)?",
     re.IGNORECASE,
 )
+_APPOSITIVE_RATED = re.compile(
+    r"(?:\s+(?:County|City|Borough|Metropolitan Borough)?\s*Council)?,\s*(?:is|was|were|are"
+    r"|has been|have been)\s+(?:also\s+|now\s+)?(?:rated|judged|graded)\s+(?:as\s+|to\s+be\s+)?"
+)
 # A grade before the name it is for: "the lowest rating is Birmingham", "rated good was Leeds".
-_INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|went to)\s+")
+_INVERTED = re.compile(r"['\"]?\s*(?:rating|grade|judgement)?\s*(?:is|was|were|are|went to)\s+")
+# A sentence rating "the council" this close after one naming it gives that council its grade.
+_GOES_ON = 2
 # Sentences naming this many authorities are lists ("Doncaster, Sunderland and Slough").
 _LIST = 3
 
@@ -165,6 +172,9 @@ _DEMOTE_AFTER = re.compile(
     r"\b(?:was|were|are|is) not part of|^'s (?:services|children's services) (?:were|are) not",
     re.IGNORECASE,
 )
+# "the Devon borough", "a Kent town": a place named by the county it lies in.
+_PLACE_NOUN_AFTER = re.compile(r"\s+(?:borough|town|city|resort|port|district)\b(?!\s+council)")
+_ARTICLE_BEFORE = re.compile(r"\b(?:the|a|an)\s+$", re.IGNORECASE)
 _NOT_PART = re.compile(
     r"\bnot (?:part of|included in|covered by|affected)\b|\bunaffected\b"
     r"|^[^.;]{0,30}\b(?:is|was|were|are|has|have) (?:yet to be|not yet been|not been|not)"
@@ -185,7 +195,7 @@ _UNNAMED_AFTER = re.compile(
 )
 # A grade stated for councils in general ("60 per cent of councils are now rated good"): not
 # the main council's.
-_GENERAL = re.compile(r"\bcouncils\b|\blocal authorities\b|\bper cent\b|%", re.IGNORECASE)
+_GENERAL = re.compile(r"\bcouncils\b|\bauthorities\b|\bper cent\b|%", re.IGNORECASE)
 # What a speaker's council's grade needs beside it to be news about that council.
 _INSPECTION = re.compile(r"ofsted|inspector|inspection", re.IGNORECASE)
 # Sentences about some other provider's or service's rating.
@@ -203,6 +213,11 @@ _SUB_JUDGEMENT = re.compile(
     re.IGNORECASE,
 )
 _OVERALL = re.compile(r"\boverall\b|overall effectiveness", re.IGNORECASE)
+_EVERY_AREA = re.compile(
+    r"['\"]?\s+(?:in|across|for) (?:every|all|each) (?:area|areas|judgement|judgements)\b"
+    r"(?!\s+(?:except|but|apart))",
+    re.IGNORECASE,
+)
 _CLAUSE = re.compile(r",|;|\bwhile\b|\bwhereas\b|\bbut\b|\bwith the\b", re.IGNORECASE)
 # Ambiguous names ("Reading", "Bury", "Sutton") count with one of these beside them.
 _CONTEXT_AFTER = re.compile(
@@ -317,10 +332,12 @@ _SECTION_END = re.compile(r"^[^.!?]{1,60}$")
 # Council received a monitoring visit letter" gives it a section of its own.
 _INSPECTED_AFTER = re.compile(
     r"(?:'s\s+(?:children's\s+)?services)?[^.;]{0,30}?\b(?:received|had|has had|was given"
-    r"|underwent|was subject to)\s+(?:a|an|its|their|another)\s+(?:[\w-]+\s+){0,2}?"
-    r"(?:monitoring visit|focused visit|inspection|joint targeted area inspection)",
+    r"|were given|underwent|was subject to|were subject to)\s+(?:(?:a|an|its|their|another)\s+)?"
+    r"(?:[\w-]+\s+){0,2}?(?:monitoring visits?|focused visits?|inspections?"
+    r"|joint targeted area inspections?)",
     re.IGNORECASE,
 )
+_HEADING_SCORE = re.compile(r"\s*[:|]\s*[1-4]\s*")
 # A text table's column of earlier grades ("Previous grade"), and a cell that is a grade.
 _EARLIER_COLUMN = re.compile(
     r"\b(?:previous|previously|last|earlier|former|old|before|was)\b", re.IGNORECASE
@@ -550,8 +567,9 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
                 or _has_context(s.text, m)
                 # A grade right after it, in a line naming other councils: a roundup's line.
                 or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
-                # A line opening with it, a colon and a grade: a roundup's heading.
+                # A line opening with it, a colon and a grade (or a score): a roundup's heading.
                 or (m.start <= 2 and _HEADING_GRADE.match(s.text, m.end) is not None)
+                or (scored and m.start <= 2 and _HEADING_SCORE.fullmatch(s.text, m.end) is not None)
             )
     return found
 
@@ -668,13 +686,14 @@ def _paired(sentence: _Sentence, mention: Mention) -> bool:
     return len(mention.authorities) == 1 and mention.authorities[0].code in sentence.pairs
 
 
-def _graded(sentence: _Sentence, mention: Mention, *, current: bool = False) -> bool:
+def _graded(sentence: _Sentence, mention: Mention) -> bool:
     """Whether the sentence rates this council: a grade (or an earlier one) nearer its name
     than any other council's, not a sub-judgement's, with the council as what is rated ("Leeds
     was judged to be performing well", "Ofsted rated children's services in Sunderland
-    inadequate", "Among the councils given the lowest rating is Birmingham"); not an aside
-    ("Leeds, rated outstanding, is cited") nor a grade of councils in general ("Bradford and
-    Tameside are among the councils rated inadequate")."""
+    inadequate", "Among the councils given the lowest rating is Birmingham", "The other two
+    councils performing poorly were Haringey and Salford"); not an aside ("Leeds, rated
+    outstanding, is cited") nor a grade of councils in general ("Bradford and Tameside are
+    among the councils rated inadequate")."""
     if len(mention.authorities) != 1 or not sentence.grades:
         return False
     text = sentence.text
@@ -683,21 +702,45 @@ def _graded(sentence: _Sentence, mention: Mention, *, current: bool = False) -> 
     mine += [o for o in others if _coordinated(text, o, mine)]
     others = [o for o in others if o not in mine]
     for g in sentence.grades:
-        if not (g.grade or (g.previous and not current)):
+        if not (g.grade or g.previous) or not _nearest_is_mine(g, mine, others, text):
             continue
-        if not _nearest_is_mine(g, mine, others, text):
+        if _sub_judgement(text, g):
             continue
-        if _sub_judgement(text, g) or _unnamed(text, g):
-            continue
-        if g.start >= mention.end:
-            if _RATED_CLAUSE.fullmatch(text, mention.end, g.start):
+        if g.start < mention.start:
+            # "... were Haringey and Salford": the first of the names joined to this one
+            first = min((m for m in mine if m.start > g.end), key=lambda m: m.start)
+            if _INVERTED.fullmatch(text, g.end, first.start):
                 return True
-            between = _ASIDE.sub(" ", text[mention.end : g.start])
-            if not _NOT_RATED_BETWEEN.search(between):
-                return True
-        elif _INVERTED.fullmatch(text, g.end, mention.start):
+            continue
+        if _unnamed(text, g):
+            continue
+        if _RATED_CLAUSE.fullmatch(text, mention.end, g.start) or (
+            # "The city's neighbour, East Riding of Yorkshire Council, was rated good"
+            _APPOSITIVE_RATED.fullmatch(text, mention.end, g.start)
+            and text[: mention.start].rstrip().endswith(",")
+        ):
+            return True
+        between = _ASIDE.sub(" ", text[mention.end : g.start])
+        if not _NOT_RATED_BETWEEN.search(between):
             return True
     return False
+
+
+def _visited_in_roundup(sentence: _Sentence, mention: Mention) -> bool:
+    """Whether a roundup's line is about this council's visit: "Separately, Peterborough
+    City Council received a monitoring visit letter", "Lambeth and Enfield also received
+    focused visits"."""
+    text = sentence.text
+    run = [m for m in sentence.mentions if m.start >= mention.start]
+    last = mention
+    for following in run[1:]:
+        if not _COORDINATED.match(text[last.end : following.start]):
+            return False
+        last = following
+    earlier = [m for m in sentence.mentions if m.start < mention.start]
+    if earlier and not _COORDINATED.match(text[earlier[-1].end : mention.start]):
+        return False
+    return _INSPECTED_AFTER.match(text, last.end) is not None
 
 
 def _place_weight(index: int) -> float:
@@ -731,6 +774,8 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
     after = text[mention.end :]
     if sentence.after_phrase(_DEMOTE_BEFORE, mention.start) or _DEMOTE_AFTER.match(after):
         return True
+    if _PLACE_NOUN_AFTER.match(after) and _ARTICLE_BEFORE.search(text, 0, mention.start):
+        return True  # "children in the Devon borough" is Torbay, a borough in Devon
     if sentence.after_phrase(_COMPARED_BEFORE, mention.start):
         return not _graded(sentence, mention)
     if _NOT_PART.search(after[:80]):
@@ -759,6 +804,7 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
 def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _Candidate]:
     candidates: dict[str, _Candidate] = {}
     subject: _Candidate | None = None  # the one council the last sentence naming any named
+    named_at = 0  # that sentence's index
     # A trust serving several councils named in the headline: each of them the story rates in
     # a sentence of its own is a subject ("Kingston upon Thames was rated outstanding in March"
     # in a story headed "... as Achieving for Children celebrates").
@@ -771,12 +817,20 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
             # Council's approach. The council's children's services were rated outstanding."
             if (
                 subject is not None
-                and sentence.index <= _EARLY_SENTENCES
                 and _REFERS_BACK.match(sentence.text)
                 and sentence.cued
                 and not sentence.provider
             ):
-                subject.weight += _place_weight(sentence.index)
+                if sentence.index <= _EARLY_SENTENCES:
+                    subject.weight += _place_weight(sentence.index)
+                if (
+                    sentence.index - named_at <= _GOES_ON
+                    and any(g.grade for g in sentence.grades)
+                    and not _GENERAL.search(sentence.text)
+                ):
+                    # "In Plymouth, by contrast, inspectors found services had deteriorated.
+                    # The city council's services were rated requires improvement."
+                    subject.heading = True
             continue
         # A shared name's weight goes to those of its members the sentence names on their
         # own ("Richmond, run by Achieving for Children"), or a little to each.
@@ -793,11 +847,7 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                     continue
                 if _paired(sentence, mention):
                     candidate.heading = True
-                if (
-                    headings
-                    and len(sentence.codes) == 1
-                    and _INSPECTED_AFTER.match(sentence.text, mention.end)
-                ):
+                if headings and _visited_in_roundup(sentence, mention):
                     candidate.heading = True
                 if (
                     authority.code in members
@@ -830,7 +880,7 @@ def _weigh(sentences: list[_Sentence], headings: dict[int, str]) -> dict[str, _C
                 candidate.first = min(candidate.first, sentence.index)
                 counted = True
         if counted:
-            subject = None
+            subject, named_at = None, sentence.index
             if len(sentence.codes) == 1:
                 (code,) = sentence.codes
                 subject = candidates[code]
@@ -1065,13 +1115,14 @@ def _coordinated(text: str, other: Mention, mine: list[Mention]) -> bool:
     """Whether `other` is joined to one of `mine` by "and" or a comma ("Croydon and Sandwell")."""
     for m in mine:
         first, second = (m, other) if m.start < other.start else (other, m)
-        if _COORDINATED.match(text[first.end : second.start]):
+        # "Calderdale, which was performing adequately last year, and Walsall"
+        if _COORDINATED.match(_ASIDE.sub(",", text[first.end : second.start])):
             return True
     return False
 
 
 _OWN_CLAUSE = re.compile(r";|,\s*(?:while|whereas|but)\b")
-_AND_NEXT = re.compile(r"['\"]?\s*,?\s*and\s+")
+_AND_NEXT = re.compile(r"['\"]?\s*,?\s*(?:and|as|after|while|when|because)\s+")
 
 
 def _nearest_is_mine(
@@ -1084,6 +1135,8 @@ def _nearest_is_mine(
 
     def distance(m: Mention) -> int:
         if m.end <= statement.start:
+            if _RATED_CLAUSE.fullmatch(text, m.end, statement.start):
+                return 0  # "Knowsley, one of the most deprived areas, which was rated X"
             # "X, which was rated inadequate in 2022, moved up to ...", "X, which has the
             # highest rate of children in care, is rated ...": the clause is not a gap
             gap = text[m.end : statement.start]
@@ -1103,6 +1156,8 @@ def _sub_judgement(sentence: str, statement: GradeStatement) -> bool:
     """Whether the grade sits in a clause about one judgement area rather than the whole."""
     if not _SUB_JUDGEMENT.search(sentence):
         return False
+    if _EVERY_AREA.match(sentence, statement.end):
+        return False  # "judged services to be good in every area": the whole, too
     starts = [0, *(m.end() for m in _CLAUSE.finditer(sentence))]
     clause_start = max(s for s in starts if s <= statement.start)
     ends = [m.start() for m in _CLAUSE.finditer(sentence) if m.start() >= statement.end]

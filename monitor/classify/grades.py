@@ -199,6 +199,12 @@ _UNRESOLVED_AFTER = re.compile(
     r"|payments?|complaints?|matters?|balances?|invoices?|referrals?|assessments?)\b",
     re.IGNORECASE,
 )
+# A grade aimed at is not one given: "while it worked towards a good rating".
+_AIMED_BEFORE = re.compile(
+    r"\b(?:towards?|aims? (?:for|to be)|aiming (?:for|to be)|hopes? to be|bid for|push for"
+    r"|ambition (?:of|to be)|target of|goal of|on track for|on course for)\s+(?:an?\s+)?['\"]?$",
+    re.IGNORECASE,
+)
 _NEGATED_BEFORE = re.compile(
     r"\b(?:not|never|isn't|wasn't|hasn't|haven't)\s+(?:\w+\s+){0,2}$", re.IGNORECASE
 )
@@ -241,7 +247,7 @@ _SCORE_GRADES = {
 def explains_scores(text: str) -> bool:
     """Whether the story gives the annual assessment's four-point scale: its councils' scores
     ("received a three") are then grades."""
-    return "four" in text.lower() and _FOUR_POINT.search(text) is not None
+    return _FOUR_POINT.search(text) is not None
 
 
 def find_scores(sentence: str) -> list[GradeStatement]:
@@ -369,7 +375,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             continue
         if grade == "outstanding" and _UNRESOLVED_AFTER.match(after):
             continue
-        if _NEGATED_BEFORE.search(before):
+        if _NEGATED_BEFORE.search(before) or _AIMED_BEFORE.search(before):
             continue
         if word.lower() == "poor" and not re.search(r"\b(?:rated|judged|as)\s+$", before):
             continue

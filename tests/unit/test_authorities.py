@@ -1507,3 +1507,56 @@ def test_the_island_goes_on_about_the_isle_of_wight(gazetteer: Gazetteer) -> Non
         " good, following the full inspection in 2023.",
     )
     assert found == [("Isle of Wight", "requires improvement", "inadequate")]
+
+
+def test_councils_named_after_their_grade_with_are(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Four councils 'performing poorly' on children's services, Ofsted annual ratings show",
+        "Four councils have been judged to be performing poorly in Ofsted's annual assessment.\n"
+        "Of the 152 authorities assessed, 12 were judged to be performing excellently.\n"
+        "Among those rated as performing poorly are Calderdale, which was performing adequately"
+        " last year, and Walsall, where inspectors raised serious concerns.",
+    )
+    assert sorted(found) == [("Calderdale", "inadequate", None), ("Walsall", "inadequate", None)]
+
+
+def test_a_grade_aimed_at_is_none(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Sandwell Children's Trust no longer inadequate",
+        "Sandwell Children's Trust is no longer inadequate, Ofsted has said.\n"
+        "The trust would remain subject to oversight while it worked towards a good rating.",
+    )
+    assert found == [("Sandwell", None, "inadequate")]
+
+
+def test_the_council_rated_right_after_a_roundups_line_naming_it(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Mixed month for councils as Ofsted publishes latest inspection reports",
+        "Ofsted has published the latest batch of inspection reports on councils.\n"
+        "The biggest improvement came in Croydon, where services were judged good.\n"
+        "Inspectors praised its leaders.\n"
+        "In Plymouth, by contrast, inspectors found that services had deteriorated.\n"
+        "The city council's services were rated requires improvement, down from good.",
+    )
+    assert sorted(found) == [
+        ("Croydon", "good", None),
+        ("Plymouth", "requires improvement", "good"),
+    ]
+
+
+def test_a_scores_line_vouches_for_an_ambiguous_name(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "London councils dominate top scores in children's services assessment",
+        "The annual performance assessments score councils from 1 to 4. A score of 4 means"
+        " outstanding, 3 good, 2 adequate and 1 inadequate.\n"
+        "Hounslow: 2\nWestminster: 4\nEaling: 3",
+    )
+    assert sorted(found) == [
+        ("Ealing", "good", None),
+        ("Hounslow", "adequate", None),
+        ("Westminster", "outstanding", None),
+    ]
