@@ -327,6 +327,10 @@ _AND = re.compile(r"\s*(?:and|&)\s*")
 _GRADE_HEADING = re.compile(
     rf"^(?:rated\s+|judged\s+)?['\"]?(?P<g>{GRADE_PATTERN})['\"]?\s*:?$", re.IGNORECASE
 )
+# ... or a grade heading that lost its line break, before the section's first council.
+_GRADE_LEAD = re.compile(
+    r"(?P<g>Outstanding|Good|Requires improvement(?: to be good)?|Inadequate|Adequate)\s+(?=[A-Z])"
+)
 _SECTION_END = re.compile(r"^[^.!?]{1,60}$")
 # In a roundup, a line about one council's inspection event: "Separately, Peterborough City
 # Council received a monitoring visit letter" gives it a section of its own.
@@ -569,6 +573,12 @@ def _sentences(title: str, text: str, gazetteer: Gazetteer) -> list[_Sentence]:
                 or (len(s.mentions) > 1 and _PAIRED.match(s.text, m.end) is not None)
                 # A line opening with it, a colon and a grade (or a score): a roundup's heading.
                 or (m.start <= 2 and _HEADING_GRADE.match(s.text, m.end) is not None)
+                # ... or a dash in a roundup's grade section: "Good Newcastle - rated good".
+                or (
+                    s.section is not None
+                    and _opens_line(s, m)
+                    and _HEADING_MARK.match(s.text, m.end) is not None
+                )
                 or (scored and m.start <= 2 and _HEADING_SCORE.fullmatch(s.text, m.end) is not None)
             )
     return found
@@ -585,6 +595,9 @@ def _grade_sections(sentences: list[_Sentence]) -> None:
         if heading is not None:
             grade = canonical(heading["g"])
             continue
+        lead = _grade_lead(sentence)
+        if lead is not None:
+            grade = lead
         if grade is not None and not sentence.mentions and _SECTION_END.match(sentence.text):
             grade = None
         if grade is not None:
@@ -596,34 +609,75 @@ def _grade_sections(sentences: list[_Sentence]) -> None:
 
 
 def _table_grades(sentences: list[_Sentence]) -> None:
-    """The grades of a text table's rows whose header names a column of earlier grades
-    ("Borough | Previous grade | Latest grade"): each row's latest grade with its previous."""
+    """The grades of a text table's rows, by its header's columns: a column of earlier grades
+    ("Borough | Previous grade | Latest grade") gives each row's previous grade. A table
+    whose line breaks were lost ("Council | Grade | Previous grade Essex | Outstanding |
+    Good Hertfordshire | ...") is one line: each council's name there starts a row."""
     header: list[str] | None = None
     for sentence in sentences[1:]:
         text = sentence.text
         if "|" not in text:
             header = None
             continue
-        cells = text.split("|")
-        if header is None:
-            header = cells if not sentence.mentions else None
+        names = [m for m in sentence.mentions if len(m.authorities) == 1]
+        first = names[0].start if names else len(text)
+        if "|" in text[:first]:
+            header = text[:first].split("|")
+        if header is None or not names:
             continue
         earlier = [bool(_EARLIER_COLUMN.search(name)) for name in header]
-        if not any(earlier) or len(cells) != len(header) or not sentence.mentions:
-            continue
-        latest: tuple[int, int, str] | None = None
-        previous: str | None = None
-        start = 0
-        for cell, was in zip(cells, earlier, strict=True):
-            word = _GRADE_CELL.fullmatch(cell)
-            if word is not None:
-                if was:
-                    previous = canonical(word["g"])
-                else:
-                    latest = (start + word.start("g"), start + word.end("g"), canonical(word["g"]))
-            start += len(cell) + 1
-        if latest is not None:
-            sentence._grades = [GradeStatement(*latest, previous)]
+        ends = [m.start for m in names[1:]] + [len(text)]
+        rows = [
+            (mention, statement, end)
+            for mention, end in zip(names, ends, strict=True)
+            if (statement := _table_row(text, mention.start, end, earlier)) is not None
+        ]
+        if len(rows) > 1:
+            sentence._grades = [statement for _, statement, _ in rows]
+            sentence._pairs = {
+                m.authorities[0].code: _Pair(statement, end) for m, statement, end in rows
+            }
+        elif rows and any(earlier):
+            sentence._grades = [rows[0][1]]
+
+
+def _table_row(text: str, start: int, end: int, earlier: list[bool]) -> GradeStatement | None:
+    """A table row's latest grade, with the earlier one when a column holds it."""
+    cells = text[start:end].split("|")
+    if len(cells) != len(earlier):
+        return None
+    latest: tuple[int, int, str] | None = None
+    previous: str | None = None
+    for cell, was in zip(cells, earlier, strict=True):
+        word = _GRADE_CELL.fullmatch(cell)
+        if word is not None:
+            if was:
+                previous = previous or canonical(word["g"])
+            elif latest is None:
+                latest = (start + word.start("g"), start + word.end("g"), canonical(word["g"]))
+        start += len(cell) + 1
+    return None if latest is None else GradeStatement(*latest, previous)
+
+
+def _grade_lead(sentence: _Sentence) -> str | None:
+    """The grade heading a line opens with when the heading lost its line break: "Good
+    Newcastle - rated good, ..." (the grade, then a council's name and a dash or colon)."""
+    lead = _GRADE_LEAD.match(sentence.text)
+    if lead is None or not sentence.mentions:
+        return None
+    first = sentence.mentions[0]
+    if first.start != lead.end() or not _HEADING_MARK.match(sentence.text, first.end):
+        return None
+    return canonical(lead["g"])
+
+
+def _opens_line(sentence: _Sentence, mention: Mention) -> bool:
+    """Whether the mention opens its line, or follows only the grade heading it lost its line
+    break to ("Good Newcastle - rated good")."""
+    if mention.start <= 2:
+        return True
+    lead = _GRADE_LEAD.match(sentence.text)
+    return lead is not None and lead.end() == mention.start
 
 
 def _roundup_pairs(sentence: _Sentence) -> dict[str, _Pair]:
@@ -669,7 +723,7 @@ def _headings(sentences: list[_Sentence]) -> dict[int, str]:
         if not sentence.mentions or len(text) > _HEADING_MAX or len(sentence.codes) != 1:
             continue
         first = sentence.mentions[0]
-        if first.start <= 2 and _HEADING_MARK.match(text, first.end):
+        if _opens_line(sentence, first) and _HEADING_MARK.match(text, first.end):
             (found[sentence.index],) = sentence.codes
     return found if len(set(found.values())) >= 2 else {}
 

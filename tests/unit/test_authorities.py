@@ -1560,3 +1560,40 @@ def test_a_scores_line_vouches_for_an_ambiguous_name(gazetteer: Gazetteer) -> No
         ("Hounslow", "adequate", None),
         ("Westminster", "outstanding", None),
     ]
+
+
+def test_a_table_that_lost_its_line_breaks(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "Ofsted ratings in the East of England: the full table",
+        "The table below shows each council's latest overall grade and the one before it.\n"
+        "Council | Latest inspection | Overall grade | Previous grade Essex | 2024 | Outstanding"
+        " | Outstanding Hertfordshire | 2023 | Outstanding | Good Suffolk | 2024 | Requires"
+        " improvement | Good Luton | 2023 | Requires improvement | Requires improvement",
+    )
+    assert sorted(found) == [
+        ("Essex", "outstanding", None),
+        ("Hertfordshire", "outstanding", "good"),
+        ("Luton", "requires improvement", None),
+        ("Suffolk", "requires improvement", "good"),
+    ]
+
+
+def test_grade_headings_that_lost_their_line_breaks(gazetteer: Gazetteer) -> None:
+    found = about(
+        gazetteer,
+        "How every council in the North East is rated for children's services",
+        "Here is how each council was rated at its most recent full inspection.\n"
+        "Outstanding North Tyneside - kept its top rating in 2023. Gateshead - upgraded from good"
+        " in 2024.\n"
+        "Good Newcastle - rated good, with inspectors praising its work on exploitation. South"
+        " Tyneside - rated good.\n"
+        "Inadequate Middlesbrough - rated inadequate in 2022.",
+    )
+    assert sorted(found) == [
+        ("Gateshead", "outstanding", "good"),
+        ("Middlesbrough", "inadequate", None),
+        ("Newcastle upon Tyne", "good", None),
+        ("North Tyneside", "outstanding", None),
+        ("South Tyneside", "good", None),
+    ]
