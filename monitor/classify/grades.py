@@ -247,6 +247,10 @@ _SCORE_GRADES = {
 def explains_scores(text: str) -> bool:
     """Whether the story gives the annual assessment's four-point scale: its councils' scores
     ("received a three") are then grades."""
+    lowered = text.lower()
+    # Each way of giving the scale holds one of these: most stories hold none.
+    if not any(word in lowered for word in ("to four", "to 4", "four-point", " means")):
+        return False
     return _FOUR_POINT.search(text) is not None
 
 
