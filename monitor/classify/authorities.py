@@ -119,6 +119,18 @@ _HELPER_AFTER = re.compile(
     r"|(?:to|will) (?:help|support|mentor|advise)\s+(?-i:[A-Z]))",
     re.IGNORECASE,
 )
+# Every cue of _HELPER_AFTER holds one of these.
+_HELPER_WORDS = (
+    "partner",
+    "help",
+    "support",
+    "mentor",
+    "advis",
+    "provid",
+    "offer",
+    "giving",
+    "lend",
+)
 # Cues that the mention AFTER them is a helper, a comparison, a place or someone's employer.
 # (Each is searched for once per sentence; a mention follows one when what lies between is
 # a few words, without a full stop: see _Sentence.after_phrase.)
@@ -203,6 +215,24 @@ _OTHER_PROVIDER = re.compile(
     r"children's home|\bschools?\b|nursery|nurseries|academy|\bcollege|fostering agency"
     r"|adoption agency|independent fostering|\bcqc\b|care quality commission|care home"
     r"|adult social care|youth justice|probation|constabulary|\bpolice\b|hmicfrs"
+)
+# Every branch of _OTHER_PROVIDER holds one of these: most sentences hold none.
+_PROVIDER_WORDS = (
+    "home",
+    "school",
+    "nurser",
+    "academy",
+    "college",
+    "agency",
+    "fostering",
+    "cqc",
+    "care quality",
+    "adult social",
+    "youth justice",
+    "probation",
+    "constabulary",
+    "police",
+    "hmicfrs",
 )
 _SUB_JUDGEMENT = re.compile(
     r"help and protection|children in care|care leavers|leaving care|impact of leaders"
@@ -428,7 +458,10 @@ class _Sentence:
     @property
     def provider(self) -> bool:
         if self._provider is None:
-            self._provider = self.search(_OTHER_PROVIDER)
+            lowered = self.lower
+            self._provider = any(word in lowered for word in _PROVIDER_WORDS) and self.search(
+                _OTHER_PROVIDER
+            )
         return self._provider
 
     @property
@@ -841,7 +874,8 @@ def _is_demoted(sentence: _Sentence, mention: Mention) -> bool:
         return (
             len(sentence.codes) > 1 or not sentence.grades or not _INSPECTION.search(sentence.text)
         )
-    helper = _HELPER_AFTER.match(after)
+    window = after[:200].lower()
+    helper = _HELPER_AFTER.match(after) if any(word in window for word in _HELPER_WORDS) else None
     if helper is None or _graded(sentence, mention):
         # A helper given its own grade is reported with its rating: "Hampshire's own
         # children's services are rated outstanding, and the county has acted as an
