@@ -28,11 +28,17 @@ depends_on = None
 
 # Every pair of lexemes at positions p and p + 1 of a tsvector, as "first second". Joined on
 # the position, not by neighbour, so lexemes sharing a position (all those past 16,383 do)
-# each make their pairs.
+# each make their pairs. Not those with a lexeme of over 100 characters (a URL, a token of
+# 2,000): a GIN entry holds at most 2,712 bytes, and an article with two such tokens side by
+# side could not be stored. A phrase's own pairs are made by this function too, so it never
+# asks for a pair left out here (and a search word is at most 64 characters anyway).
 WORD_PAIRS = """
 CREATE FUNCTION article_word_pairs(vector tsvector) RETURNS text[]
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE AS $$
-    WITH w AS (SELECT t.lexeme, p FROM unnest(vector) t, unnest(t.positions) p)
+    WITH w AS (
+        SELECT t.lexeme, p FROM unnest(vector) t, unnest(t.positions) p
+        WHERE length(t.lexeme) <= 100
+    )
     SELECT coalesce(array_agg(DISTINCT a.lexeme || ' ' || b.lexeme), '{}')
     FROM w a JOIN w b ON b.p = a.p + 1
 $$

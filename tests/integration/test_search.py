@@ -161,6 +161,23 @@ def test_word_pairs_follow_the_text(db_url: str) -> None:
     store.engine.dispose()
 
 
+def test_long_tokens_side_by_side_are_stored_and_searched(db_url: str) -> None:
+    """Two adjacent tokens of 2,000 characters (a GIN entry holds 2,712 bytes at most)."""
+    store = Store(make_engine(db_url))
+    rng = random.Random(3)
+    tokens = ["".join(rng.choice("bcdfghjkmnpqrstvwxz0123456789") for _ in range(2000))]
+    tokens.append("".join(rng.choice("bcdfghjkmnpqrstvwxz0123456789") for _ in range(2000)))
+    text = f"Social workers {tokens[0]} {tokens[1]} wrote."
+    found = store.add_article(
+        stored_article("https://news.example/long", "Long tokens", text, NOW),
+        Classification(True, 0.8, (), "test"),
+        NOW,
+    )
+    assert found is not None
+    assert _titles(store, '"social workers"') == {"Long tokens"}
+    store.engine.dispose()
+
+
 def test_migration_fills_the_pairs_of_the_articles_stored_before(empty_db_url: str) -> None:
     engine = make_engine(empty_db_url)
     config = alembic_config(engine)
