@@ -182,8 +182,9 @@ class SearchStore(StoreBase):
             # are common. The single words are kept as an index condition of their own
             # (the same as the tsquery asks of them, or less): a rare word is then found
             # first. Without a lexeme (stop words only) that condition would match nothing.
+            #
             # The tsquery first: on a walk, PostgreSQL tests the conditions in this order, and
-            # the vector is in the row while the pairs are in TOAST (0.8 ms or 10 ms for a
+            # the vector is in the row while the pairs are in TOAST (1.6 ms or 10 ms for a
             # page of a phrase in half the articles).
             holds: sa.ColumnElement[Any] = sa.literal_column("article.search_pairs")
             conditions = [
