@@ -325,10 +325,19 @@ class ArticleLabelRow(SQLModel, table=True):
     updated_at: datetime = Field(sa_column=sa.Column(_utc(), nullable=False))
 
 
-# Full-text search lives outside the models: an FTS5 table with its triggers on SQLite, a
-# generated tsvector column with a GIN index on PostgreSQL (migration 20261201_web). Schema
-# comparisons (tests, autogenerate) skip these names.
-SEARCH_OBJECTS = frozenset({"article_fts", "search_vector", "ix_article_search_vector"})
+# Full-text search lives outside the models: an FTS5 table with its triggers on SQLite,
+# generated columns with GIN indexes on PostgreSQL (a tsvector, migration 20261201_web, and
+# its adjacent word pairs, 20261201_search_pairs). Schema comparisons (tests, autogenerate)
+# skip these names.
+SEARCH_OBJECTS = frozenset(
+    {
+        "article_fts",
+        "search_vector",
+        "ix_article_search_vector",
+        "search_pairs",
+        "ix_article_search_pairs",
+    }
+)
 
 
 def is_modelled(name: str | None, type_: str, parent_names: object = None) -> bool:
