@@ -96,7 +96,7 @@ class AuthorityMatch:
     """A council a story is about: its ONS code, canonical name, the Ofsted grade the story
     reports for it (None when none), the earlier grade it gives, and one evidence sentence.
     `judgements`: the sub-judgements the story states beside the overall grade, (area,
-    grade) pairs in the order stated ("help and protection", "inadequate"); not stored."""
+    grade) pairs in the order stated ("help and protection", "inadequate")."""
 
     code: str
     name: str
@@ -105,19 +105,17 @@ class AuthorityMatch:
     evidence: str
     judgements: tuple[tuple[str, str], ...] = ()
 
-    def as_json(self, *, judgements: bool = True) -> dict[str, Any]:
+    def as_json(self) -> dict[str, Any]:
         """The printed shape: {"code", "name", "grade", "previous_grade", "evidence",
-        "judgements": {area: grade}}; the stored one has no `judgements`."""
-        found: dict[str, Any] = {
+        "judgements": {area: grade}}."""
+        return {
             "code": self.code,
             "name": self.name,
             "grade": self.grade,
             "previous_grade": self.previous_grade,
             "evidence": self.evidence,
+            "judgements": dict(self.judgements),
         }
-        if judgements:
-            found["judgements"] = dict(self.judgements)
-        return found
 
     @classmethod
     def from_json(cls, value: Mapping[str, Any]) -> AuthorityMatch:

@@ -49,8 +49,7 @@ def article_json(article: ArticleSummary) -> dict[str, Any]:
         "extraction_error": article.extraction_error,
     }
     if article.authorities is not None:
-        # Stored councils keep no sub-judgements.
-        found["authorities"] = [a.as_json(judgements=False) for a in article.authorities]
+        found["authorities"] = [a.as_json() for a in article.authorities]
     return found
 
 

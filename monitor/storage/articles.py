@@ -31,6 +31,7 @@ from monitor.storage.base import (
     SEEN_KEYS,
     StoreBase,
     aware,
+    stored_authority,
 )
 from monitor.storage.db import read_session, wrap_errors
 from monitor.storage.filing import refile
@@ -66,6 +67,7 @@ def _authority_values(article_id: int, classification: Classification) -> list[d
                 "grade": match.grade,
                 "previous_grade": match.previous_grade,
                 "evidence": _clip(match.evidence, EVIDENCE_CHARS) or "",
+                "judgements": dict(match.judgements) or None,
             }
         )
     return rows
@@ -304,11 +306,7 @@ class ArticleStore(StoreBase):
                     .order_by(col(ArticleAuthorityRow.article_id), col(ArticleAuthorityRow.code))
                 )
                 for row in rows:
-                    councils[row.article_id].append(
-                        AuthorityMatch(
-                            row.code, row.name, row.grade, row.previous_grade, row.evidence
-                        )
-                    )
+                    councils[row.article_id].append(stored_authority(row))
             return [replace(a, authorities=tuple(councils.get(a.id, ()))) for a in found]
 
     def authority_timeline(self, code: str, limit: int = 500) -> list[AuthorityEvent]:
@@ -394,7 +392,4 @@ class ArticleStore(StoreBase):
         aa = ARTICLE_AUTHORITIES
         query = sa.select(aa).where(aa.c.article_id == article_id).order_by(aa.c.name)
         with wrap_errors("reading an article's councils"), self.engine.connect() as connection:
-            return tuple(
-                AuthorityMatch(row.code, row.name, row.grade, row.previous_grade, row.evidence)
-                for row in connection.execute(query)
-            )
+            return tuple(stored_authority(row) for row in connection.execute(query))

@@ -6,11 +6,13 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
+from monitor.models import AuthorityMatch
 from monitor.storage.db import WRITE_OPTIONS
 from monitor.storage.tables import metadata
 
@@ -58,3 +60,16 @@ class StoreBase:
     def _upsert(self, table: sa.Table) -> postgresql.Insert | sqlite.Insert:
         """An INSERT that takes ON CONFLICT clauses, in this database's dialect."""
         return postgresql.insert(table) if self.is_postgresql else sqlite.insert(table)
+
+
+def stored_authority(row: Any) -> AuthorityMatch:
+    """A council as stored with an article's classification (a row of `article_authority`)."""
+    judgements = row.judgements or {}
+    return AuthorityMatch(
+        row.code,
+        row.name,
+        row.grade,
+        row.previous_grade,
+        row.evidence,
+        tuple((str(area), str(grade)) for area, grade in judgements.items()),
+    )

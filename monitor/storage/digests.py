@@ -30,6 +30,7 @@ from monitor.storage.base import (
     SOURCES,
     StoreBase,
     aware,
+    stored_authority,
 )
 from monitor.storage.db import wrap_errors
 from monitor.textclean import clean_text
@@ -372,9 +373,7 @@ def _with_authorities(connection: sa.Connection, candidates: list[Candidate]) ->
             .order_by(aa.c.article_id)
         )
         for row in connection.execute(query):
-            found[row.article_id].append(
-                AuthorityMatch(row.code, row.name, row.grade, row.previous_grade, row.evidence)
-            )
+            found[row.article_id].append(stored_authority(row))
     return [replace(c, authorities=tuple(found[c.id])) if c.id in found else c for c in candidates]
 
 

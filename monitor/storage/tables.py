@@ -281,6 +281,10 @@ class ArticleAuthorityRow(SQLModel, table=True):
     grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
     previous_grade: str | None = Field(default=None, sa_column=sa.Column(sa.String(32)))
     evidence: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    # The sub-judgements the story states, {area: grade}; null when it states none.
+    judgements: dict[str, str] | None = Field(
+        default=None, sa_column=sa.Column(sa.JSON(none_as_null=True))
+    )
 
 
 class FeedbackRow(SQLModel, table=True):

@@ -303,6 +303,7 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             request,
             "article.html",
             a=found,
+            councils=app.store.article_authorities(article_id),
             paragraphs=highlight(found.text, evidence),
             title=found.summary.title,
         )

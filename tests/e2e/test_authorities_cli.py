@@ -69,7 +69,7 @@ def test_one_councils_stories_and_the_articles_filter(
     assert code == 0
     assert [json.loads(line)["title"] for line in out.splitlines()] == [DURHAM.title]
     (durham,) = json.loads(out)["authorities"]
-    assert set(durham) == {"code", "name", "grade", "previous_grade", "evidence"}
+    assert set(durham) == {"code", "name", "grade", "previous_grade", "evidence", "judgements"}
     assert durham["code"] == "E06000047" and durham["evidence"]
     code, out, _ = run(capsys, "articles", "--json")
     rows = [json.loads(line) for line in out.splitlines()]

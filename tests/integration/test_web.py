@@ -555,6 +555,42 @@ def test_councils_pages_and_the_authority_filter(
     web_app.close()
 
 
+BRACKNELL_JUDGEMENTS = (
+    "Bracknell Forest children's services rated inadequate by Ofsted",
+    "Ofsted has judged Bracknell Forest Council's children's services inadequate, after"
+    " inspectors found children at risk of harm were not always protected.\n"
+    "The judgements were:\n"
+    "- Help and protection: inadequate\n"
+    "- Children in care: requires improvement\n"
+    "- Care leavers: good\n"
+    "- Overall effectiveness: inadequate",
+)
+
+
+def test_an_articles_councils_with_their_sub_judgements(
+    monkeypatch: pytest.MonkeyPatch, filled: App
+) -> None:
+    article_id = add(filled, 12, *BRACKNELL_JUDGEMENTS)
+    (council,) = filled.store.article_authorities(article_id)
+    assert (council.name, council.grade) == ("Bracknell Forest", "inadequate")
+    assert dict(council.judgements) == {
+        "help and protection": "inadequate",
+        "children in care": "requires improvement",
+        "care leavers": "good",
+    }
+    monkeypatch.setenv("MONITOR_WEB_BIND", "127.0.0.1:0")
+    web_app = open_app(load_settings())
+    with serve(web_app) as url:
+        page = httpx.get(url + f"/articles/{article_id}").text
+        assert f'<a href="/authorities/{council.code}">Bracknell Forest</a>' in page
+        assert "children in care: requires improvement" in page
+        other = next(a.id for a in filled.store.list_articles() if a.id != article_id)
+        assert (
+            "No council named as the story's subject." in httpx.get(url + f"/articles/{other}").text
+        )
+    web_app.close()
+
+
 def test_theme_counts_follow_the_readers_labels(filled: App) -> None:
     ids = {a.title: a.id for a in filled.store.list_articles()}
     now = utcnow()

@@ -838,7 +838,6 @@ def test_sub_judgements_after_the_grade_and_in_a_list(gazetteer: Gazetteer) -> N
     }
     (match,) = extract_authorities("Bracknell Forest rated inadequate", "", gazetteer)
     assert match.as_json()["judgements"] == {}
-    assert "judgements" not in match.as_json(judgements=False)
 
 
 def test_windsor_castle_is_not_the_council(gazetteer: Gazetteer) -> None:
