@@ -10,10 +10,13 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import monitor.app
+import monitor.cli.classify
 from monitor.app import App, open_app
 from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.storage.db import make_engine, upgrade
+from tests.support.classifiers import caching
 from tests.support.servers import LocalServer
 from tests.support.smtp import SmtpFactory
 
@@ -36,6 +39,17 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MONITOR_CONNECT_TIMEOUT", "2")
     monkeypatch.setenv("MONITOR_WORKER_TIMEOUT", "10")
     monkeypatch.setenv("MONITOR_WEB_BIND", "")  # tests that serve the app pick a free port
+
+
+@pytest.fixture(scope="session", autouse=True)
+def classifier_built_once() -> Iterator[None]:
+    """`build_classifier` (in `open_app` and the classify commands) memoised on the bytes of
+    the files it reads: see tests/support/classifiers.py."""
+    cached, _ = caching(monitor.app.build_classifier)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(monitor.app, "build_classifier", cached)
+        mp.setattr(monitor.cli.classify, "build_classifier", cached)
+        yield
 
 
 @pytest.fixture(autouse=True)
