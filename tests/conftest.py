@@ -23,6 +23,14 @@ from tests.support.smtp import SmtpFactory
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The slow tests first. A worker takes more tests as it runs out (`--dist loadgroup`,
+    after the xdist groups, largest first), so a long test collected last (the unit tests
+    come last) would keep one worker busy while the other has finished: started first, the
+    long ones are spread over both and the short ones fill in behind them."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No MONITOR_* setting leaks in from the developer's shell; data goes to tmp_path, and so

@@ -25,6 +25,9 @@ from tests.support.builders import INADEQUATE_STORY, Item, article_html, rss
 from tests.support.servers import LocalServer, Route
 from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer, text_body
 
+# Real processes waiting on real clocks, each test tens of seconds on a busy machine.
+pytestmark = pytest.mark.slow
+
 STOP_LIMIT = 10.0
 
 

@@ -90,6 +90,7 @@ def test_digest_send_beside_a_running_service_names_it_in_words(
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)  # the terminal is what matters
 def test_the_progress_bar_counts_entries_and_log_lines_go_above_it(news: LocalServer) -> None:
     """`monitor poll` on a terminal (a real pseudo-terminal as its stderr)."""

@@ -85,6 +85,8 @@ def reference() -> tuple[ThemeBook, Callable[[list[str]], list[list[float]]]]:
     return book, scored
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("keyword_reference")  # one worker, one `reference` for both
 def test_keyword_evidence_is_that_of_every_pattern_over_the_whole_text(
     reference: tuple[ThemeBook, Callable[[list[str]], list[list[float]]]],
 ) -> None:
@@ -95,6 +97,8 @@ def test_keyword_evidence_is_that_of_every_pattern_over_the_whole_text(
         assert scorer(lowered) == scored(lowered), title
 
 
+@pytest.mark.slow
+@pytest.mark.xdist_group("keyword_reference")
 def test_classifications_are_those_of_the_reference_scoring(
     reference: tuple[ThemeBook, Callable[[list[str]], list[list[float]]]],
 ) -> None:
