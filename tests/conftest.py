@@ -23,12 +23,36 @@ from tests.support.smtp import SmtpFactory
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """The slow tests first. A worker takes more tests as it runs out (`--dist loadgroup`,
-    after the xdist groups, largest first), so a long test collected last (the unit tests
-    come last) would keep one worker busy while the other has finished: started first, the
-    long ones are spread over both and the short ones fill in behind them."""
+@pytest.hookimpl(trylast=True)  # after xdist's own (which names the groups on older pytest)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first, and each xdist_group on one worker.
+
+    A worker takes more tests as it runs out (`--dist loadgroup`, after the xdist groups,
+    largest first), so a long test collected last (the unit tests come last) would keep one
+    worker busy while the other has finished: started first, the long ones are spread over
+    both and the short ones fill in behind them.
+
+    xdist (3.8) tells the scheduler an item's group by appending "@group" to its node id, by
+    assigning `item._nodeid`; pytest 9.2 keeps the node id elsewhere (`item._id`), so the
+    suffix never appears and every test of a group may go to any worker, each building the
+    module's servers and browser again (pytest-dev/pytest-xdist#1386). Done here instead,
+    where xdist's did not take."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if not config.getoption("loadgroup", False):  # set on the workers of `--dist loadgroup`
+        return
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import NodeId  # pytest 9.2: only where the suffix is missing
+
+            item._id = NodeId.parse(item.nodeid + suffix)
+            assert item.nodeid.endswith(suffix), item.nodeid
 
 
 @pytest.fixture(autouse=True)
