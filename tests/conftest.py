@@ -17,6 +17,7 @@ from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.storage.db import make_engine, upgrade
 from tests.support.classifiers import caching
+from tests.support.databases import PostgresDatabases
 from tests.support.servers import LocalServer
 from tests.support.smtp import SmtpFactory
 
@@ -158,6 +159,14 @@ def _postgres_database(base: str, template: str | None) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_template: tuple[str, str]) -> Iterator[PostgresDatabases]:
+    """This worker's fresh databases from its template (tests/support/databases.py)."""
+    databases = PostgresDatabases(*postgres_template)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: a copied SQLite file, or a PostgreSQL database from a template."""
@@ -166,8 +175,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
-        base, template = request.getfixturevalue("postgres_template")
-        yield from _postgres_database(base, template)
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        name = databases.take()
+        try:
+            yield databases.url(name)
+        finally:
+            databases.give_back(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
