@@ -10,14 +10,50 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import monitor.app
+import monitor.cli.classify
 from monitor.app import App, open_app
 from monitor.config import load_settings
 from monitor.ingest.workers import WorkerPool
 from monitor.storage.db import make_engine, upgrade
+from tests.support.classifiers import caching
+from tests.support.databases import PostgresDatabases
 from tests.support.servers import LocalServer
 from tests.support.smtp import SmtpFactory
 
 PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
+
+
+@pytest.hookimpl(trylast=True)  # after xdist's own (which names the groups on older pytest)
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """The slow tests first, and each xdist_group on one worker.
+
+    A worker takes more tests as it runs out (`--dist loadgroup`, after the xdist groups,
+    largest first), so a long test collected last (the unit tests come last) would keep one
+    worker busy while the other has finished: started first, the long ones are spread over
+    both and the short ones fill in behind them.
+
+    xdist (3.8) tells the scheduler an item's group by appending "@group" to its node id, by
+    assigning `item._nodeid`; pytest 9.2 keeps the node id elsewhere (`item._id`), so the
+    suffix never appears and every test of a group may go to any worker, each building the
+    module's servers and browser again (pytest-dev/pytest-xdist#1386). Done here instead,
+    where xdist's did not take."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    if not config.getoption("loadgroup", False):  # set on the workers of `--dist loadgroup`
+        return
+    for item in items:
+        names = sorted(
+            {
+                str(m.args[0] if m.args else m.kwargs.get("name", "default"))
+                for m in item.iter_markers("xdist_group")
+            }
+        )
+        suffix = "@" + "_".join(names)
+        if names and not item.nodeid.endswith(suffix):
+            from _pytest.nodeid import NodeId  # pytest 9.2: only where the suffix is missing
+
+            item._id = NodeId.parse(item.nodeid + suffix)
+            assert item.nodeid.endswith(suffix), item.nodeid
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +72,17 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("MONITOR_CONNECT_TIMEOUT", "2")
     monkeypatch.setenv("MONITOR_WORKER_TIMEOUT", "10")
     monkeypatch.setenv("MONITOR_WEB_BIND", "")  # tests that serve the app pick a free port
+
+
+@pytest.fixture(scope="session", autouse=True)
+def classifier_built_once() -> Iterator[None]:
+    """`build_classifier` (in `open_app` and the classify commands) memoised on the bytes of
+    the files it reads: see tests/support/classifiers.py."""
+    cached, _ = caching(monitor.app.build_classifier)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(monitor.app, "build_classifier", cached)
+        mp.setattr(monitor.cli.classify, "build_classifier", cached)
+        yield
 
 
 @pytest.fixture(autouse=True)
@@ -112,6 +159,14 @@ def _postgres_database(base: str, template: str | None) -> Iterator[str]:
         admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def postgres_databases(postgres_template: tuple[str, str]) -> Iterator[PostgresDatabases]:
+    """This worker's fresh databases from its template (tests/support/databases.py)."""
+    databases = PostgresDatabases(*postgres_template)
+    yield databases
+    databases.close()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     """A migrated, empty database: a copied SQLite file, or a PostgreSQL database from a template."""
@@ -120,8 +175,12 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
         shutil.copy(request.getfixturevalue("sqlite_template"), path)
         yield f"sqlite:///{path}"
     else:
-        base, template = request.getfixturevalue("postgres_template")
-        yield from _postgres_database(base, template)
+        databases: PostgresDatabases = request.getfixturevalue("postgres_databases")
+        name = databases.take()
+        try:
+            yield databases.url(name)
+        finally:
+            databases.give_back(name)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -40,23 +40,23 @@ def _monitor(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.Completed
     ],
     ids=" ".join,
 )
-def test_read_only_commands_never_create_a_database(command: list[str], tmp_path: Path) -> None:
+def test_read_only_commands_never_create_a_database(
+    command: list[str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # In process (the settings, and platformdirs, are read when the command runs).
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    env = {"XDG_DATA_HOME": str(tmp_path / "xdg"), "MONITOR_LOAD_DEFAULT_FEEDS": "true"}
-    env_without_data_dir = {k: v for k, v in os.environ.items() if k != "MONITOR_DATA_DIR"}
-    done = subprocess.run(
-        [sys.executable, "-m", "monitor", *command],
-        cwd=elsewhere,
-        env={**env_without_data_dir, **env},
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    monkeypatch.chdir(elsewhere)
+    monkeypatch.delenv("MONITOR_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("MONITOR_LOAD_DEFAULT_FEEDS", "true")
+    code, _, err = run(capsys, *command)
     expected = tmp_path / "xdg" / "monitor" / "monitor.db"
-    assert done.returncode == 1
-    assert done.stderr == (
+    assert code == 1
+    assert err == (
         f"monitor: no database at {expected}: start the service with `monitor run`, "
         "or set MONITOR_DATA_DIR\n"
     )
@@ -64,16 +64,21 @@ def test_read_only_commands_never_create_a_database(command: list[str], tmp_path
     assert list(elsewhere.iterdir()) == []
 
 
-def test_the_default_data_folder_does_not_depend_on_the_directory(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if k != "MONITOR_DATA_DIR"}
-    env["XDG_DATA_HOME"] = str(tmp_path / "xdg")
+def test_the_default_data_folder_does_not_depend_on_the_directory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # In process, each command from a directory of its own.
+    monkeypatch.delenv("MONITOR_DATA_DIR")
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     one, two = tmp_path / "one", tmp_path / "two"
     one.mkdir()
     two.mkdir()
-    assert _monitor("backfill", "seeds", cwd=one, env=env).returncode == 0
-    done = _monitor("status", "--json", cwd=two, env=env)
-    assert done.returncode == 0, done.stderr
-    status = json.loads(done.stdout)
+    monkeypatch.chdir(one)
+    assert run(capsys, "backfill", "seeds")[0] == 0
+    monkeypatch.chdir(two)
+    code, out, err = run(capsys, "status", "--json")
+    assert code == 0, err
+    status = json.loads(out)
     assert status["articles"] == 5
     assert status["data_dir"] == str(tmp_path / "xdg" / "monitor")
     assert status["database"] == str(tmp_path / "xdg" / "monitor" / "monitor.db")

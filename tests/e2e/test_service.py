@@ -19,10 +19,14 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from monitor.cli.main import main
 from monitor.storage.db import make_engine
 from tests.support.builders import INADEQUATE_STORY, Item, article_html, rss
 from tests.support.servers import LocalServer, Route
 from tests.support.smtp import Mailbox, SmtpFactory, SmtpServer, text_body
+
+# Real processes waiting on real clocks, each test tens of seconds on a busy machine.
+pytestmark = pytest.mark.slow
 
 STOP_LIMIT = 10.0
 
@@ -104,12 +108,14 @@ def news_feed(server: LocalServer, count: int = 1) -> str:
 
 
 def add_source(url: str, env: dict[str, str]) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "monitor", "sources", "add", url, "--no-check"],
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    """`monitor sources add` with the service's settings, in process: only `monitor run`
+    needs to be a real process here (a process start costs a second or more of imports)."""
+    with pytest.MonkeyPatch.context() as mp:
+        for name in [n for n in os.environ if n not in env]:
+            mp.delenv(name)
+        for name, value in env.items():
+            mp.setenv(name, value)
+        assert main(["sources", "add", url, "--no-check"]) == 0
 
 
 def recorded_polls(db_url: str) -> dict[str, list[tuple[datetime, datetime]]]:

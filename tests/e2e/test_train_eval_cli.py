@@ -30,6 +30,7 @@ def test_eval_counts_and_lists_each_mistake(capsys: pytest.CaptureFixture[str]) 
     assert all(e["article"].startswith("news-") for e in report["errors"])
 
 
+@pytest.mark.slow
 def test_training_is_reproducible_and_reports_its_cross_validation(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -99,6 +99,7 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@pytest.mark.slow
 def test_run_serves_the_app(app: App, tmp_path: Path) -> None:
     inadequate(app, 1)
     bind = f"127.0.0.1:{_free_port()}"

@@ -25,6 +25,7 @@ def load_manifest() -> list[dict[str, Any]]:
     return [json.loads(line) for line in manifest.read_text().splitlines() if line.strip()]
 
 
+@pytest.mark.slow
 def test_the_poller_survives_every_feed_in_the_corpus(
     app: App, server: LocalServer, workers: WorkerPool
 ) -> None:

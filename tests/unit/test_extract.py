@@ -61,6 +61,7 @@ def _scores(item: dict[str, object]) -> tuple[int, int, int, int]:
     )
 
 
+@pytest.mark.slow
 def test_our_extraction_loses_nothing_against_trafilatura_alone() -> None:
     gold_path = CORPUS / "gold.jsonl"
     if not gold_path.is_file():

@@ -6,6 +6,7 @@ import json
 import random
 import re
 from bisect import bisect_right
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -67,20 +68,45 @@ def sentences(title: str, text: str) -> list[str]:
     return [line.lower() for line in lines if line]
 
 
-def test_keyword_evidence_is_that_of_every_pattern_over_the_whole_text() -> None:
+@pytest.fixture(scope="module")
+def reference() -> tuple[ThemeBook, Callable[[list[str]], list[list[float]]]]:
+    """The bundled themes, and their reference scoring remembered for the module: the two
+    tests below score the same sentences of the same articles (a copy each time, which the
+    caller may change)."""
     book = load_themes(THEMES)
+    tables: dict[tuple[str, ...], list[list[float]]] = {}
+
+    def scored(lowered: list[str]) -> list[list[float]]:
+        key = tuple(lowered)
+        if key not in tables:
+            tables[key] = reference_table(book, lowered)
+        return [row[:] for row in tables[key]]
+
+    return book, scored
+
+
+@pytest.mark.slow
+@pytest.mark.xdist_group("keyword_reference")  # one worker, one `reference` for both
+def test_keyword_evidence_is_that_of_every_pattern_over_the_whole_text(
+    reference: tuple[ThemeBook, Callable[[list[str]], list[list[float]]]],
+) -> None:
+    book, scored = reference
     scorer = KeywordScorer(book)
     for title, text in articles():
         lowered = sentences(title, text)
-        assert scorer(lowered) == reference_table(book, lowered), title
+        assert scorer(lowered) == scored(lowered), title
 
 
-def test_classifications_are_those_of_the_reference_scoring() -> None:
-    book = load_themes(THEMES)
-    classifier, reference = Classifier(book), Classifier(book)
-    reference._keywords = lambda lowered: reference_table(book, lowered)  # type: ignore[assignment]
+@pytest.mark.slow
+@pytest.mark.xdist_group("keyword_reference")
+def test_classifications_are_those_of_the_reference_scoring(
+    reference: tuple[ThemeBook, Callable[[list[str]], list[list[float]]]],
+) -> None:
+    book, scored = reference
+    classifier, reference_classifier = Classifier(book), Classifier(book)
+    reference_classifier._keywords = scored  # type: ignore[assignment]
     for title, text in articles():
-        assert classifier(title, text) == reference(title, text), title
+        assert classifier(title, text) == reference_classifier(title, text), title
 
 
 def test_user_patterns_the_analysis_does_not_follow_still_count() -> None:

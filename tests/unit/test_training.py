@@ -94,6 +94,7 @@ def test_word_ratios_favour_the_words_of_a_theme_and_scores_do_not_grow_with_len
     assert word_score(frozenset({"unknown"}), ratios) == 0.0
 
 
+@pytest.mark.slow
 def test_the_shipped_model_is_what_monitor_train_makes_from_the_labelled_files() -> None:
     classifier = build_classifier(Settings(), with_model=False)
     report = train_model(examples(classifier), classifier.book.ids)
