@@ -404,6 +404,7 @@ class _Sentence:
     _names: int | None = None
     _phrases: dict[int, list[int]] = field(default_factory=dict)
     _demoted: dict[int, bool] = field(default_factory=dict)
+    _subs: dict[GradeStatement, bool] = field(default_factory=dict)
     _lower: str | None = None
     _pairs: dict[str, _Pair] | None = None
     section: str | None = None  # the grade heading the section it lies in (`_GRADE_HEADING`)
@@ -478,6 +479,13 @@ class _Sentence:
                 found.sort(key=lambda g: g.start)
             self._grades = found
         return self._grades
+
+    def sub_judgement(self, statement: GradeStatement) -> bool:
+        """Whether the grade is a sub-judgement's (`_sub_judgement`), worked out once."""
+        found = self._subs.get(statement)
+        if found is None:
+            found = self._subs[statement] = _sub_judgement(self.text, statement)
+        return found
 
     @property
     def codes(self) -> frozenset[str]:
@@ -791,7 +799,7 @@ def _graded(sentence: _Sentence, mention: Mention) -> bool:
     for g in sentence.grades:
         if not (g.grade or g.previous) or not _nearest_is_mine(g, mine, others, text):
             continue
-        if _sub_judgement(text, g):
+        if sentence.sub_judgement(g):
             continue
         if g.start < mention.start:
             # "... were Haringey and Salford": the first of the names joined to this one
@@ -1169,7 +1177,7 @@ def _grade_sentences(
                 or _unnamed(sentence.text, g)
             ):
                 continue
-            if _sub_judgement(sentence.text, g) or (
+            if sentence.sub_judgement(g) or (
                 _AREA_LINE.match(sentence.text) and not _OVERALL_LINE.match(sentence.text)
             ):
                 subs.append(g)

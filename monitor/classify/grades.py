@@ -153,6 +153,34 @@ _PREVIOUS_BEFORE = re.compile(
     r"[^.;]{0,40}$",
     re.IGNORECASE,
 )
+# Every branch of _PREVIOUS_BEFORE holds one of these (most windows before a grade hold none).
+_PREVIOUS_WORDS = (
+    "previous",
+    "formerly",
+    "before that",
+    "from",
+    "no longer",
+    "out of",
+    "improvement on",
+    "after",
+    "been",
+    "once",
+    "last",
+    "down on",
+    "los",
+    "stripped",
+    "shak",
+    "shed",
+    "behind",
+    "escap",
+    " off",
+    "prior",
+    "earlier",
+    "ago",
+    "at which",
+    "that was",
+    "which was",
+)
 # A sentence about an earlier inspection: "At its last inspection, in 2017, the council's
 # services were rated inadequate".
 _PREVIOUS_OPENING = re.compile(
@@ -244,12 +272,23 @@ _SCORE_GRADES = {
 }
 
 
+_FOUR_POINT_WORDS = (
+    "to four",
+    "to 4",
+    "four-point",
+    "score of",
+    "grade of",
+    "rating of",
+    "mark of",
+)
+
+
 def explains_scores(text: str) -> bool:
     """Whether the story gives the annual assessment's four-point scale: its councils' scores
     ("received a three") are then grades."""
     lowered = text.lower()
     # Each way of giving the scale holds one of these: most stories hold none.
-    if not any(word in lowered for word in ("to four", "to 4", "four-point", " means")):
+    if not any(word in lowered for word in _FOUR_POINT_WORDS):
         return False
     return _FOUR_POINT.search(text) is not None
 
@@ -312,7 +351,16 @@ class GradeStatement:
 
 def marked_earlier(before: str) -> bool:
     """Whether the words before a grade mark it as an earlier one ("last year X was rated")."""
-    return _PREVIOUS_BEFORE.search(before) is not None and _KEPT_BEFORE.search(before) is None
+    return _previous_before(before) and _KEPT_BEFORE.search(before) is None
+
+
+def _previous_before(text: str) -> bool:
+    """Whether `_PREVIOUS_BEFORE` matches: tried only where one of its words is."""
+    lowered = text.lower()
+    return (
+        any(word in lowered for word in _PREVIOUS_WORDS)
+        and _PREVIOUS_BEFORE.search(text) is not None
+    )
 
 
 def find_grades(sentence: str) -> list[GradeStatement]:
@@ -391,8 +439,7 @@ def find_grades(sentence: str) -> list[GradeStatement]:
             before = sentence[max(closed) : start]
         kept = _KEPT_BEFORE.search(before) is not None
         if inside or (
-            not kept
-            and (earlier or _PREVIOUS_BEFORE.search(before) or _PREVIOUS_AFTER.match(after))
+            not kept and (earlier or _previous_before(before) or _PREVIOUS_AFTER.match(after))
         ):
             superseded = bool(_SUPERSEDED_BEFORE.search(before))
             found.append(GradeStatement(start, end, None, grade, superseded))
