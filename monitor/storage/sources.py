@@ -95,6 +95,15 @@ class SourceStore(StoreBase):
             rows = session.exec(select(SourceRow).order_by(col(SourceRow.id))).all()
             return [_source_info(r, counts.get(r.id, 0)) for r in rows]
 
+    def source_names(self) -> list[tuple[int, str]]:
+        """Each source's id and name (its URL when it has none), in id order: for a filter's
+        choices, without the article counts `list_sources` adds up."""
+        with wrap_errors("reading sources"), read_session(self.engine) as session:
+            rows = session.exec(
+                select(SourceRow.id, SourceRow.name, SourceRow.url).order_by(col(SourceRow.id))
+            ).all()
+            return [(int(i), name or url) for i, name, url in rows if i is not None]
+
     def load_default_feeds(self, feeds: Iterable[tuple[str, str | None]], now: datetime) -> int:
         """Subscribe to the default feeds, once in a database's life, and only when it has none."""
         with wrap_errors("loading the default feeds"), write_session(self.engine) as session:

@@ -275,7 +275,7 @@ def create_app(app: App, auth: Auth) -> FastAPI:
             query=query,
             found=found,
             search=search,
-            sources=app.store.list_sources(),
+            sources=app.store.source_names(),
             title="Search" if search else "Articles",
         )
 

@@ -28,9 +28,12 @@ def snippet(text: str | None) -> Markup:
 def visible(text: str, keep: str = "") -> str:
     """`text` without invisible format characters (bidi overrides, zero-width joiners) and
     with other controls but newlines (and `keep`) made spaces: stored text as it reads."""
-    if text.isprintable():
-        return text
     kept = "\n" + keep
+    probe = text
+    for ch in kept:  # kept characters are not printable: a snippet's marks, a newline
+        probe = probe.replace(ch, "")
+    if probe.isprintable():
+        return text
     return "".join(
         " " if unicodedata.category(ch) in _BREAKING and ch not in kept else ch
         for ch in text
