@@ -371,6 +371,7 @@ _INSPECTED_AFTER = re.compile(
     r"|joint targeted area inspections?)",
     re.IGNORECASE,
 )
+# A line of annual assessment scores after a council's name: "Westminster: 4".
 _HEADING_SCORE = re.compile(r"\s*[:|]\s*[1-4]\s*")
 # A text table's column of earlier grades ("Previous grade"), and a cell that is a grade.
 _EARLIER_COLUMN = re.compile(
