@@ -26,10 +26,12 @@ PG_URL_ENV = "MONITOR_TEST_POSTGRES_URL"
 
 @pytest.hookimpl(trylast=True)  # after xdist's own (which names the groups on older pytest)
 def pytest_xdist_auto_num_workers(config: pytest.Config) -> int:
-    """`-n auto`: two workers per core. Most of the suite's time is spent waiting (on the
-    service's processes, local servers, PostgreSQL and timers), so a core serves two workers:
-    4 workers on this project's 2 cores took 3:03 where 2 took 4:11."""
-    return 2 * (os.cpu_count() or 1)
+    """`-n auto`: two workers per core, at most 8. Most of the suite's time is spent waiting
+    (on the service's processes, local servers, PostgreSQL and timers), so a core serves two
+    workers: 4 workers on this project's 2 cores took 3:03 where 2 took 4:11. Each worker
+    holds PostgreSQL connections and a template database of its own: 8 stays well within a
+    default server's 100 connections."""
+    return min(2 * (os.cpu_count() or 1), 8)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
