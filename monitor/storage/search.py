@@ -119,6 +119,11 @@ def _summary(row: Any) -> ArticleSummary:
     )
 
 
+def _single_words(terms: SearchTerms) -> str:
+    """The included words that are not in a phrase, as one string."""
+    return " ".join(words[0] for words in terms.include if len(words) == 1)
+
+
 @dataclass(frozen=True)
 class _PhraseLookup:
     """What a PostgreSQL search with phrases asks the database before its query."""
@@ -140,10 +145,9 @@ class SearchStore(StoreBase):
         phrases = [" ".join(words) for words in terms.include if len(words) > 1]
         if not self.is_postgresql or not phrases:
             return _PhraseLookup()
-        single = " ".join(words[0] for words in terms.include if len(words) == 1)
         row = connection.execute(
             sa.select(
-                sa.func.numnode(sa.func.plainto_tsquery("english", single)) > 0,
+                sa.func.numnode(sa.func.plainto_tsquery("english", _single_words(terms))) > 0,
                 *(sa.func.article_word_pairs(sa.func.to_tsvector("english", p)) for p in phrases),
             )
         ).one()
@@ -192,8 +196,8 @@ class SearchStore(StoreBase):
                 holds.op("@>")(sa.literal(list(lookup.pairs), ARRAY(sa.Text))),
             ]
             if lookup.words:
-                single = " ".join(words[0] for words in terms.include if len(words) == 1)
-                conditions.append(vector.op("@@")(sa.func.plainto_tsquery("english", single)))
+                single = sa.func.plainto_tsquery("english", _single_words(terms))
+                conditions.append(vector.op("@@")(single))
             return conditions
         fts = sa.table("article_fts", sa.column("rowid"))
         match = sa.literal_column("article_fts").op("MATCH")
